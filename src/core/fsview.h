@@ -1,0 +1,39 @@
+/* The filesystem as policy resolution sees it. Resolution is pure: it asks
+ * these callbacks instead of calling the OS, so unit tests hand it a fake
+ * tree (links, missing directories, writable parents) and the real build
+ * hands it cordon_fsview_system(). */
+#ifndef CORDON_CORE_FSVIEW_H
+#define CORDON_CORE_FSVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef enum cordon_fs_kind {
+	CORDON_FS_MISSING,
+	CORDON_FS_DIRECTORY,
+	CORDON_FS_FILE,
+	CORDON_FS_SYMLINK,
+	CORDON_FS_OTHER,
+} cordon_fs_kind;
+
+typedef struct cordon_fsview {
+	void *ctx;
+	/* Kind of path without following a final link; 0 or -errno (ENOENT
+	 * gives CORDON_FS_MISSING and 0). */
+	int (*lstat_kind)(void *ctx, const char *path, cordon_fs_kind *kind);
+	/* Target of a symlink into buf (NUL-terminated); length or -errno. */
+	long (*readlink)(void *ctx, const char *path, char *buf, size_t size);
+	/* Whether the invoking user can create or remove entries in dir
+	 * (write + search permission), as a link planter would need. */
+	bool (*user_can_write)(void *ctx, const char *dir);
+	/* Environment lookup (TMPDIR, XDG_STATE_HOME, HOME); NULL if unset. */
+	const char *(*getenv)(void *ctx, const char *name);
+	/* The process working directory, absolute. */
+	const char *(*getcwd)(void *ctx);
+} cordon_fsview;
+
+/* The real filesystem and environment of this process. */
+const cordon_fsview *cordon_fsview_system(void);
+
+#endif
