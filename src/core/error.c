@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+CORDON_PRINTF(2, 0)
 static void format_message(cordon_error *err, const char *format, va_list args)
 {
 	vsnprintf(err->message, sizeof(err->message), format, args);

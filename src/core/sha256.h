@@ -11,11 +11,11 @@ typedef struct cordon_sha256 {
 	uint64_t length_bytes;
 	uint8_t block[64];
 	size_t block_used;
-} cordon_sha256;
+} cordon_sha256_ctx;
 
-void cordon_sha256_init(cordon_sha256 *ctx);
-void cordon_sha256_update(cordon_sha256 *ctx, const void *data, size_t length);
-void cordon_sha256_final(cordon_sha256 *ctx, uint8_t digest[32]);
+void cordon_sha256_init(cordon_sha256_ctx *ctx);
+void cordon_sha256_update(cordon_sha256_ctx *ctx, const void *data, size_t length);
+void cordon_sha256_final(cordon_sha256_ctx *ctx, uint8_t digest[32]);
 /* One-shot helpers. hex must hold 65 bytes. */
 void cordon_sha256(const void *data, size_t length, uint8_t digest[32]);
 void cordon_sha256_hex(const void *data, size_t length, char hex[65]);
