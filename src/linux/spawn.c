@@ -1,0 +1,763 @@
+/* cordon_spawn: the one place cordon starts a process, and the API over a
+ * running child. Everything that allocates happens here, before fork; the
+ * processes of a run are in supervisor.c. */
+#include "spawn_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/error.h"
+
+/* How long a full-access supervisor gets to kill its tree before it is
+ * killed itself. */
+#define KILL_GRACE_MS 1000
+
+struct cordon_child {
+	pid_t intermediate;
+	pid_t supervisor;
+	int supervisor_pidfd;
+	int status_fd;
+	int control_fd;
+	int fds[4]; /* indexed by cordon_stream */
+	cordon_stdio stdio;
+	bool pid_one; /* the supervisor is pid 1 of a pid namespace */
+
+	linux_host host;
+	linux_plan *plan;
+	bool host_prepared;
+
+	int64_t started_ms;
+	unsigned timeout_ms;
+	bool timed_out;
+	bool kill_requested;
+	int64_t kill_requested_ms;
+	bool hard_killed;
+
+	int exec_code; /* 126/127 when the command could not be executed */
+	char exec_detail[256];
+
+	bool finished;
+	cordon_exit exit;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+static int pidfd_open_pid(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static void pidfd_kill(int pidfd)
+{
+	if (pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+}
+
+static bool send_control(cordon_child *child, spawn_control_kind kind, int value)
+{
+	if (child->control_fd < 0)
+		return false;
+	spawn_control control = {.kind = kind, .value = value};
+	ssize_t n;
+	do {
+		n = send(child->control_fd, &control, sizeof(control), MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(control);
+}
+
+/* ------------------------------------------------------------- spawn */
+
+/* The caller's descriptors above 2 (allocates *out). The intermediate
+ * closes them so that a run never holds another run's pipe ends. */
+static cordon_code list_caller_fds(int **out, size_t *count, cordon_error *err)
+{
+	*out = NULL;
+	*count = 0;
+	size_t capacity = 64;
+	int *fds = malloc(capacity * sizeof(*fds));
+	if (fds == NULL)
+		return cordon_fail(err, CORDON_E_NOMEM, "cannot start the command: out of memory");
+	DIR *dir = opendir("/proc/self/fd");
+	if (dir != NULL) {
+		struct dirent *entry;
+		while ((entry = readdir(dir)) != NULL) {
+			char *end;
+			long fd = strtol(entry->d_name, &end, 10);
+			if (*end != '\0' || entry->d_name[0] == '\0' || fd <= 2 || fd == dirfd(dir))
+				continue;
+			if (*count == capacity) {
+				int *grown = realloc(fds, 2 * capacity * sizeof(*fds));
+				if (grown == NULL) {
+					closedir(dir);
+					free(fds);
+					return cordon_fail(err, CORDON_E_NOMEM,
+							   "cannot start the command: out of memory");
+				}
+				fds = grown;
+				capacity *= 2;
+			}
+			fds[(*count)++] = (int)fd;
+		}
+		closedir(dir);
+	} else {
+		/* No /proc: ask each plausible descriptor. */
+		for (int fd = 3; fd < 4096; fd++) {
+			if (fcntl(fd, F_GETFD) < 0)
+				continue;
+			if (*count == capacity) {
+				int *grown = realloc(fds, 2 * capacity * sizeof(*fds));
+				if (grown == NULL) {
+					free(fds);
+					return cordon_fail(err, CORDON_E_NOMEM,
+							   "cannot start the command: out of memory");
+				}
+				fds = grown;
+				capacity *= 2;
+			}
+			fds[(*count)++] = fd;
+		}
+	}
+	*out = fds;
+	return CORDON_OK;
+}
+
+static cordon_code make_pipe(int fds[2], cordon_error *err)
+{
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return cordon_fail_errno(err, errno, "cannot create a pipe for the command");
+	return CORDON_OK;
+}
+
+static void set_nonblocking(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+/* The run's descriptors while they are being set up: index 0 of each
+ * pair is the read end. */
+typedef struct spawn_fds {
+	int report[2];
+	int status[2];
+	int control[2]; /* socketpair: [0] parent, [1] supervisor */
+	int in[2], out[2], err[2];
+	int pty_master, pty_slave;
+} spawn_fds;
+
+static void spawn_fds_init(spawn_fds *f)
+{
+	int *all = (int *)f;
+	for (size_t i = 0; i < sizeof(*f) / sizeof(int); i++)
+		all[i] = -1;
+}
+
+static void spawn_fds_close(spawn_fds *f)
+{
+	int *all = (int *)f;
+	for (size_t i = 0; i < sizeof(*f) / sizeof(int); i++)
+		close_fd(&all[i]);
+}
+
+static cordon_code open_run_fds(spawn_fds *f, const cordon_spawn_options *options, cordon_error *err)
+{
+	cordon_code code = make_pipe(f->report, err);
+	if (code == CORDON_OK)
+		code = make_pipe(f->status, err);
+	if (code == CORDON_OK && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, f->control) < 0)
+		code = cordon_fail_errno(err, errno, "cannot create the supervisor's control socket");
+	if (code != CORDON_OK)
+		return code;
+	switch (options->stdio) {
+	case CORDON_STDIO_INHERIT: return CORDON_OK;
+	case CORDON_STDIO_PIPES:
+		code = make_pipe(f->in, err);
+		if (code == CORDON_OK)
+			code = make_pipe(f->out, err);
+		if (code == CORDON_OK)
+			code = make_pipe(f->err, err);
+		if (code == CORDON_OK) {
+			set_nonblocking(f->in[1]);
+			set_nonblocking(f->out[0]);
+			set_nonblocking(f->err[0]);
+		}
+		return code;
+	case CORDON_STDIO_PTY:
+		return linux_pty_open(options->rows, options->cols, &f->pty_master, &f->pty_slave, err);
+	}
+	return cordon_fail(err, CORDON_E_INVALID, "unknown stdio mode %d", (int)options->stdio);
+}
+
+static void fill_supervisor_args(supervisor_args *args, const spawn_fds *f, const cordon_child *child,
+				 const cordon_spawn_options *options)
+{
+	args->plan = child->plan;
+	args->cwd = child->plan->policy->cwd;
+	args->argv = options->argv;
+	args->envp = options->envp;
+	args->stdio = options->stdio;
+	args->report_fd = f->report[1];
+	args->status_fd = f->status[1];
+	args->control_fd = f->control[1];
+	args->pty_master = f->pty_master;
+	const int parent_ends[6] = {f->report[0], f->status[0], f->control[0],
+				    f->in[1],	  f->out[0],	f->err[0]};
+	memcpy(args->parent_fds, parent_ends, sizeof(parent_ends));
+	switch (options->stdio) {
+	case CORDON_STDIO_INHERIT:
+		for (int i = 0; i < 3; i++)
+			args->stdio_fds[i] = -1;
+		break;
+	case CORDON_STDIO_PIPES:
+		args->stdio_fds[0] = f->in[0];
+		args->stdio_fds[1] = f->out[1];
+		args->stdio_fds[2] = f->err[1];
+		break;
+	case CORDON_STDIO_PTY:
+		for (int i = 0; i < 3; i++)
+			args->stdio_fds[i] = f->pty_slave;
+		break;
+	}
+}
+
+/* Reads the report pipe until every process of the run closed it: EOF
+ * means the command reached execve (or reported why it could not). */
+static cordon_code read_reports(cordon_child *child, int report_fd, cordon_error *err)
+{
+	cordon_code failure = CORDON_OK;
+	for (;;) {
+		spawn_report report;
+		ssize_t n = read(report_fd, &report, sizeof(report));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			if (failure == CORDON_OK)
+				failure =
+					cordon_fail_errno(err, errno, "cannot read the sandbox setup report");
+			break;
+		}
+		if (n == 0)
+			break;
+		if (n != (ssize_t)sizeof(report)) {
+			if (failure == CORDON_OK)
+				failure = cordon_fail(err, CORDON_E_SYSTEM,
+						      "the sandbox setup report was truncated");
+			continue;
+		}
+		report.message[sizeof(report.message) - 1] = '\0';
+		switch (report.kind) {
+		case SPAWN_REPORT_SUPERVISOR_PID:
+			child->supervisor = report.value;
+			child->supervisor_pidfd = pidfd_open_pid(report.value);
+			if (child->supervisor_pidfd < 0 && failure == CORDON_OK)
+				failure =
+					cordon_fail_errno(err, errno,
+							  "cannot hold the sandbox supervisor (pidfd_open); "
+							  "cordon needs Linux 5.3 or later");
+			else if (failure == CORDON_OK && !send_control(child, SPAWN_CONTROL_GO, 0))
+				failure =
+					cordon_fail_errno(err, errno, "cannot start the sandbox supervisor");
+			break;
+		case SPAWN_REPORT_SETUP_ERROR:
+			if (failure == CORDON_OK) {
+				cordon_code code = report.value > 0 && report.value <= CORDON_E_STATE
+							   ? (cordon_code)report.value
+							   : CORDON_E_SYSTEM;
+				failure = cordon_fail(err, code, "%s", report.message);
+				if (err != NULL)
+					err->sys_errno = report.sys_errno;
+			}
+			break;
+		case SPAWN_REPORT_EXEC_FAILED:
+			child->exec_code = report.value;
+			memcpy(child->exec_detail, report.message, sizeof(child->exec_detail));
+			break;
+		default:
+			if (failure == CORDON_OK)
+				failure = cordon_fail(err, CORDON_E_SYSTEM,
+						      "unexpected sandbox setup report %d", report.kind);
+		}
+	}
+	if (failure == CORDON_OK && child->supervisor_pidfd < 0)
+		failure = cordon_fail(err, CORDON_E_SYSTEM,
+				      "the sandbox's setup process ended before starting the supervisor");
+	return failure;
+}
+
+static void reap_intermediate(cordon_child *child)
+{
+	if (child->intermediate <= 0)
+		return;
+	int status;
+	while (waitpid(child->intermediate, &status, 0) < 0 && errno == EINTR)
+		;
+	child->intermediate = 0;
+}
+
+static void release_child(cordon_child *child)
+{
+	close_fd(&child->supervisor_pidfd);
+	close_fd(&child->status_fd);
+	close_fd(&child->control_fd);
+	for (int i = 0; i < 4; i++)
+		close_fd(&child->fds[i]);
+	if (child->host_prepared)
+		linux_plan_cleanup_host(child->plan);
+	child->host_prepared = false;
+	linux_plan_free(child->plan);
+	child->plan = NULL;
+	linux_host_free(&child->host);
+	free(child);
+}
+
+static cordon_code validate_spawn(const cordon_resolved *policy, const cordon_spawn_options *options,
+				  cordon_child **out, cordon_error *err)
+{
+	if (out == NULL || policy == NULL || options == NULL)
+		return cordon_fail(err, CORDON_E_INVALID,
+				   "cordon_spawn needs a policy, options and an output");
+	*out = NULL;
+	if (options->argv == NULL || options->argv[0] == NULL)
+		return cordon_fail(err, CORDON_E_INVALID, "no command given: argv must name a program");
+	if (options->stdio != CORDON_STDIO_INHERIT && options->stdio != CORDON_STDIO_PIPES &&
+	    options->stdio != CORDON_STDIO_PTY)
+		return cordon_fail(err, CORDON_E_INVALID, "unknown stdio mode %d", (int)options->stdio);
+	return CORDON_OK;
+}
+
+static cordon_child *child_new(const cordon_spawn_options *options)
+{
+	cordon_child *child = calloc(1, sizeof(*child));
+	if (child == NULL)
+		return NULL;
+	child->supervisor_pidfd = -1;
+	child->status_fd = -1;
+	child->control_fd = -1;
+	for (int i = 0; i < 4; i++)
+		child->fds[i] = -1;
+	child->stdio = options->stdio;
+	child->timeout_ms = options->timeout_ms;
+	return child;
+}
+
+/* Plans the run; everything that allocates. */
+static cordon_code prepare_run(cordon_child *child, const cordon_resolved *policy, linux_confine **confine,
+			       cordon_error *err)
+{
+	cordon_code code = linux_host_probe(&child->host, err);
+	if (code != CORDON_OK)
+		return code;
+	code = linux_plan_build(policy, &child->host, &child->plan, err);
+	if (code != CORDON_OK)
+		return code;
+	child->pid_one = child->plan->sandboxed && (child->plan->clone_flags & CLONE_NEWPID) != 0;
+	if (!child->plan->sandboxed)
+		return CORDON_OK;
+	code = linux_plan_prepare_host(child->plan, err);
+	if (code != CORDON_OK)
+		return code;
+	child->host_prepared = true;
+	return linux_confine_prepare(child->plan, confine, err);
+}
+
+cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_options *options,
+			 cordon_child **out, cordon_error *err)
+{
+	cordon_code code = validate_spawn(policy, options, out, err);
+	if (code != CORDON_OK)
+		return code;
+	cordon_child *child = child_new(options);
+	if (child == NULL)
+		return cordon_fail(err, CORDON_E_NOMEM, "cannot start the command: out of memory");
+
+	int *caller_fds = NULL;
+	size_t caller_fd_count = 0;
+	linux_confine *confine = NULL;
+	spawn_fds f;
+	spawn_fds_init(&f);
+
+	code = list_caller_fds(&caller_fds, &caller_fd_count, err);
+	if (code == CORDON_OK)
+		code = prepare_run(child, policy, &confine, err);
+	if (code == CORDON_OK)
+		code = open_run_fds(&f, options, err);
+	if (code != CORDON_OK)
+		goto fail;
+
+	supervisor_args args;
+	memset(&args, 0, sizeof(args));
+	fill_supervisor_args(&args, &f, child, options);
+	args.confine = child->plan->sandboxed ? confine : NULL;
+	args.caller_fds = caller_fds;
+	args.caller_fd_count = caller_fd_count;
+
+	child->started_ms = now_ms();
+	child->intermediate = fork();
+	if (child->intermediate == 0)
+		linux_intermediate_run(&args);
+	if (child->intermediate < 0) {
+		child->intermediate = 0;
+		code = cordon_fail_errno(err, errno, "cannot start the command (fork)");
+		goto fail;
+	}
+
+	/* Keep only the parent's ends. */
+	close_fd(&f.report[1]);
+	close_fd(&f.status[1]);
+	close_fd(&f.control[1]);
+	close_fd(&f.in[0]);
+	close_fd(&f.out[1]);
+	close_fd(&f.err[1]);
+	close_fd(&f.pty_slave);
+	child->control_fd = f.control[0];
+	f.control[0] = -1;
+	child->status_fd = f.status[0];
+	f.status[0] = -1;
+	child->fds[CORDON_STREAM_STDIN] = f.in[1];
+	child->fds[CORDON_STREAM_STDOUT] = f.out[0];
+	child->fds[CORDON_STREAM_STDERR] = f.err[0];
+	child->fds[CORDON_STREAM_PTY] = f.pty_master;
+	f.in[1] = f.out[0] = f.err[0] = f.pty_master = -1;
+
+	code = read_reports(child, f.report[0], err);
+	if (code != CORDON_OK) {
+		/* The command never ran (or never got past its setup): make
+		 * sure nothing of the run is left. */
+		pidfd_kill(child->supervisor_pidfd);
+		kill(child->intermediate, SIGKILL);
+		reap_intermediate(child);
+		goto fail;
+	}
+	spawn_fds_close(&f);
+	linux_confine_free(confine);
+	free(caller_fds);
+	*out = child;
+	return CORDON_OK;
+
+fail:
+	spawn_fds_close(&f);
+	linux_confine_free(confine);
+	free(caller_fds);
+	release_child(child);
+	return code;
+}
+
+/* -------------------------------------------------------------- wait */
+
+static void request_kill(cordon_child *child)
+{
+	if (child->kill_requested || child->finished)
+		return;
+	child->kill_requested = true;
+	child->kill_requested_ms = now_ms();
+	/* In a pid namespace SIGKILL on pid 1 takes every process with it. A
+	 * subreaper must first kill its descendants itself. */
+	if (child->pid_one || !send_control(child, SPAWN_CONTROL_KILL, 0)) {
+		pidfd_kill(child->supervisor_pidfd);
+		child->hard_killed = true;
+	}
+}
+
+static void fill_exit(cordon_child *child, bool have_status, const spawn_status *status)
+{
+	cordon_exit *e = &child->exit;
+	memset(e, 0, sizeof(*e));
+	e->seconds = (double)(now_ms() - child->started_ms) / 1000.0;
+	if (child->timed_out) {
+		e->kind = CORDON_EXIT_TIMEOUT;
+		snprintf(e->detail, sizeof(e->detail), "killed after the %u ms timeout", child->timeout_ms);
+		return;
+	}
+	if (!have_status) {
+		/* The supervisor was killed (terminate, or from outside): so was the tree. */
+		e->kind = CORDON_EXIT_SIGNAL;
+		e->signal_number = SIGKILL;
+		return;
+	}
+	int ws = status->wait_status;
+	if (WIFSIGNALED(ws)) {
+		e->kind = CORDON_EXIT_SIGNAL;
+		e->signal_number = WTERMSIG(ws);
+		return;
+	}
+	e->kind = CORDON_EXIT_CODE;
+	e->code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 0;
+	if (child->exec_code != 0 && e->code == child->exec_code) {
+		e->kind = child->exec_code == 127 ? CORDON_EXIT_NOT_FOUND : CORDON_EXIT_NOT_EXECUTABLE;
+		memcpy(e->detail, child->exec_detail, sizeof(e->detail));
+	}
+}
+
+static void finish_run(cordon_child *child, bool have_status, const spawn_status *status)
+{
+	/* The intermediate exits once the supervisor is gone, and in a pid
+	 * namespace the supervisor is gone only after every process in it. */
+	reap_intermediate(child);
+	fill_exit(child, have_status, status);
+	child->finished = true;
+	close_fd(&child->status_fd);
+	close_fd(&child->control_fd);
+	close_fd(&child->supervisor_pidfd);
+	if (child->host_prepared)
+		linux_plan_cleanup_host(child->plan);
+	child->host_prepared = false;
+}
+
+static int64_t earliest(int64_t a, int64_t b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
+cordon_code cordon_child_wait(cordon_child *child, int timeout_ms, cordon_exit *out, cordon_error *err)
+{
+	if (child == NULL)
+		return cordon_fail(err, CORDON_E_INVALID, "cordon_child_wait needs a child");
+	int64_t caller_deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
+	int64_t spawn_deadline = child->timeout_ms > 0 ? child->started_ms + child->timeout_ms : -1;
+	bool have_status = false;
+	spawn_status status;
+
+	while (!child->finished) {
+		int64_t now = now_ms();
+		if (!child->kill_requested && spawn_deadline >= 0 && now >= spawn_deadline) {
+			child->timed_out = true;
+			request_kill(child);
+		}
+		if (child->kill_requested && !child->hard_killed &&
+		    now >= child->kill_requested_ms + KILL_GRACE_MS) {
+			pidfd_kill(child->supervisor_pidfd);
+			child->hard_killed = true;
+		}
+		if (caller_deadline >= 0 && now >= caller_deadline)
+			return cordon_fail(err, CORDON_E_TIMEOUT, "the command is still running after %d ms",
+					   timeout_ms);
+		int64_t wake = caller_deadline;
+		if (!child->kill_requested)
+			wake = earliest(wake, spawn_deadline);
+		else if (!child->hard_killed)
+			wake = earliest(wake, child->kill_requested_ms + KILL_GRACE_MS);
+		int wait_ms = wake < 0 ? -1 : (int)(wake > now ? wake - now : 0);
+
+		struct pollfd p = {.fd = child->status_fd, .events = POLLIN};
+		int ready = poll(&p, 1, wait_ms);
+		if (ready < 0 && errno != EINTR)
+			return cordon_fail_errno(err, errno, "cannot wait for the command");
+		if (ready <= 0)
+			continue;
+		ssize_t n = read(child->status_fd, &status, sizeof(status));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		have_status = n == (ssize_t)sizeof(status);
+		finish_run(child, have_status, &status);
+	}
+	if (out != NULL)
+		*out = child->exit;
+	return CORDON_OK;
+}
+
+int cordon_exit_status(const cordon_exit *exit_info)
+{
+	switch (exit_info->kind) {
+	case CORDON_EXIT_CODE: return exit_info->code;
+	case CORDON_EXIT_SIGNAL: return 128 + exit_info->signal_number;
+	case CORDON_EXIT_TIMEOUT: return 124;
+	case CORDON_EXIT_NOT_FOUND: return 127;
+	case CORDON_EXIT_NOT_EXECUTABLE: return 126;
+	}
+	return 125;
+}
+
+cordon_code cordon_child_terminate(cordon_child *child, cordon_error *err)
+{
+	if (child == NULL)
+		return cordon_fail(err, CORDON_E_INVALID, "cordon_child_terminate needs a child");
+	if (child->finished)
+		return CORDON_OK;
+	request_kill(child);
+	return cordon_child_wait(child, -1, NULL, err);
+}
+
+void cordon_child_free(cordon_child *child)
+{
+	if (child == NULL)
+		return;
+	if (!child->finished)
+		cordon_child_terminate(child, NULL);
+	release_child(child);
+}
+
+/* ------------------------------------------------------------- stdio */
+
+int cordon_child_fd(const cordon_child *child, cordon_stream stream)
+{
+	if (child == NULL || (unsigned)stream > CORDON_STREAM_PTY)
+		return -1;
+	return child->fds[stream];
+}
+
+pid_t cordon_child_pid(const cordon_child *child)
+{
+	return child != NULL ? child->supervisor : -1;
+}
+
+static int input_fd(const cordon_child *child)
+{
+	return child->stdio == CORDON_STDIO_PTY ? child->fds[CORDON_STREAM_PTY]
+						: child->fds[CORDON_STREAM_STDIN];
+}
+
+/* Writes everything, waiting for room; a closed reader gives EPIPE, never
+ * a SIGPIPE that would kill the caller. */
+static ssize_t write_all(int fd, const void *data, size_t length)
+{
+	sigset_t pipe_only, previous, pending;
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	sigpending(&pending);
+	bool was_pending = sigismember(&pending, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_only, &previous);
+
+	size_t done = 0;
+	int failure = 0;
+	while (done < length) {
+		ssize_t n = write(fd, (const char *)data + done, length - done);
+		if (n > 0) {
+			done += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd p = {.fd = fd, .events = POLLOUT};
+			poll(&p, 1, -1);
+			continue;
+		}
+		failure = n < 0 ? errno : EIO;
+		break;
+	}
+	if (failure == EPIPE && !was_pending) {
+		struct timespec zero = {0, 0};
+		sigtimedwait(&pipe_only, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, &previous, NULL);
+	if (done == 0 && failure != 0) {
+		errno = failure;
+		return -1;
+	}
+	return (ssize_t)done;
+}
+
+ssize_t cordon_child_write(cordon_child *child, const void *data, size_t length)
+{
+	if (child == NULL || input_fd(child) < 0) {
+		errno = child == NULL ? EINVAL : EBADF;
+		return -1;
+	}
+	return write_all(input_fd(child), data, length);
+}
+
+cordon_code cordon_child_close_stdin(cordon_child *child, cordon_error *err)
+{
+	if (child == NULL)
+		return cordon_fail(err, CORDON_E_INVALID, "cordon_child_close_stdin needs a child");
+	if (child->stdio == CORDON_STDIO_PTY)
+		return linux_pty_send_eof(child->fds[CORDON_STREAM_PTY], err);
+	if (child->stdio != CORDON_STDIO_PIPES)
+		return cordon_fail(err, CORDON_E_STATE,
+				   "the command's stdin is inherited, not a pipe cordon holds");
+	close_fd(&child->fds[CORDON_STREAM_STDIN]);
+	return CORDON_OK;
+}
+
+ssize_t cordon_child_read(cordon_child *child, cordon_stream stream, void *buffer, size_t length,
+			  int timeout_ms)
+{
+	if (child == NULL || (unsigned)stream > CORDON_STREAM_PTY || stream == CORDON_STREAM_STDIN) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* On a pty the command's output is the master, whichever name is used. */
+	if (child->stdio == CORDON_STDIO_PTY && stream == CORDON_STREAM_STDOUT)
+		stream = CORDON_STREAM_PTY;
+	int fd = child->fds[stream];
+	if (fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	int64_t deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
+	for (;;) {
+		int64_t left = deadline < 0 ? -1 : deadline - now_ms();
+		if (deadline >= 0 && left < 0)
+			left = 0;
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int ready = poll(&p, 1, (int)left);
+		if (ready < 0 && errno != EINTR)
+			return -1;
+		if (ready == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (ready < 0)
+			continue;
+		ssize_t n = stream == CORDON_STREAM_PTY ? linux_pty_read(fd, buffer, length)
+							: read(fd, buffer, length);
+		if (n >= 0)
+			return n;
+		if (errno != EAGAIN && errno != EINTR)
+			return -1;
+	}
+}
+
+cordon_code cordon_child_resize(cordon_child *child, unsigned short rows, unsigned short cols,
+				cordon_error *err)
+{
+	if (child == NULL)
+		return cordon_fail(err, CORDON_E_INVALID, "cordon_child_resize needs a child");
+	if (child->stdio != CORDON_STDIO_PTY)
+		return cordon_fail(err, CORDON_E_STATE,
+				   "only a pty run can be resized; spawn it with CORDON_STDIO_PTY");
+	return linux_pty_resize(child->fds[CORDON_STREAM_PTY], rows, cols, err);
+}
+
+cordon_code cordon_child_signal(cordon_child *child, int signal_number, cordon_error *err)
+{
+	if (child == NULL)
+		return cordon_fail(err, CORDON_E_INVALID, "cordon_child_signal needs a child");
+	if (signal_number <= 0 || signal_number >= NSIG)
+		return cordon_fail(err, CORDON_E_INVALID, "%d is not a signal number", signal_number);
+	if (child->finished)
+		return cordon_fail(err, CORDON_E_STATE, "the command has already exited");
+	if (!send_control(child, SPAWN_CONTROL_SIGNAL, signal_number))
+		return cordon_fail(err, CORDON_E_STATE,
+				   "the command's supervisor is gone; the run is ending");
+	return CORDON_OK;
+}

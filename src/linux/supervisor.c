@@ -1,0 +1,569 @@
+/* The processes between cordon and the command.
+ *
+ * intermediate: forked by cordon_spawn; enters the new namespaces (a
+ *               process cannot move itself into a new pid namespace, only
+ *               its children), writes the id maps, forks the supervisor and
+ *               waits for it without reaping it, so the supervisor's pid
+ *               stays valid for the parent's pidfd until the run is over.
+ * supervisor:   pid 1 of the run's pid namespace (or a child subreaper in
+ *               full-access mode): builds the mount tree, forks the command,
+ *               forwards signals, reaps everything, and when the command
+ *               exits kills whatever is left before reporting its status.
+ * command:      stdio, session, working directory, confinement, execve.
+ *
+ * All three run after fork() of a possibly multi-threaded caller: they use
+ * only what was prepared before the fork and no stdio. */
+#include "spawn_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define SETUP_FAILED_EXIT 125
+
+static const int forwarded_signals[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP,
+};
+
+void spawn_report_send(int fd, spawn_report_kind kind, int value, int sys_errno, const char *message)
+{
+	spawn_report report;
+	memset(&report, 0, sizeof(report));
+	report.kind = kind;
+	report.value = value;
+	report.sys_errno = sys_errno;
+	if (message != NULL) {
+		size_t length = strnlen(message, sizeof(report.message) - 1);
+		memcpy(report.message, message, length);
+	}
+	ssize_t written;
+	do {
+		written = write(fd, &report, sizeof(report));
+	} while (written < 0 && errno == EINTR);
+}
+
+static void report_errno(const supervisor_args *args, const char *what, int errnum)
+{
+	char message[256];
+	snprintf(message, sizeof(message), "%s: %s", what, strerror(errnum));
+	spawn_report_send(args->report_fd, SPAWN_REPORT_SETUP_ERROR, CORDON_E_SYSTEM, errnum, message);
+}
+
+static void close_if_open(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+static bool is_run_fd(const supervisor_args *args, int fd)
+{
+	if (fd == args->report_fd || fd == args->status_fd || fd == args->control_fd ||
+	    fd == args->pty_master)
+		return true;
+	for (int i = 0; i < 3; i++)
+		if (fd == args->stdio_fds[i])
+			return true;
+	return false;
+}
+
+static void close_stdio_fds(const supervisor_args *args)
+{
+	for (int i = 0; i < 3; i++) {
+		int fd = args->stdio_fds[i];
+		bool seen = false;
+		for (int j = 0; j < i; j++)
+			seen = seen || args->stdio_fds[j] == fd;
+		if (!seen)
+			close_if_open(fd);
+	}
+}
+
+static bool write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	size_t length = strlen(text);
+	ssize_t written = write(fd, text, length);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return written == (ssize_t)length;
+}
+
+/* "ID ID 1\n" without stdio: the caller may hold stdio locks at fork. */
+static void format_id_map(char *buffer, size_t size, unsigned long id)
+{
+	char digits[24];
+	size_t n = 0;
+	do {
+		digits[n++] = (char)('0' + id % 10);
+		id /= 10;
+	} while (id != 0 && n < sizeof(digits));
+	size_t used = 0;
+	for (int copy = 0; copy < 2; copy++) {
+		for (size_t i = n; i > 0 && used + 1 < size; i--)
+			buffer[used++] = digits[i - 1];
+		if (used + 1 < size)
+			buffer[used++] = ' ';
+	}
+	const char *tail = "1\n";
+	for (size_t i = 0; tail[i] != '\0' && used + 1 < size; i++)
+		buffer[used++] = tail[i];
+	buffer[used] = '\0';
+}
+
+static bool write_id_maps(const supervisor_args *args, uid_t uid, gid_t gid)
+{
+	char map[64];
+	format_id_map(map, sizeof(map), uid);
+	if (!write_file("/proc/self/uid_map", map)) {
+		report_errno(args, "cannot map the user id into the sandbox's user namespace", errno);
+		return false;
+	}
+	if (!write_file("/proc/self/setgroups", "deny") && errno != ENOENT) {
+		report_errno(args, "cannot disable setgroups in the sandbox's user namespace", errno);
+		return false;
+	}
+	format_id_map(map, sizeof(map), gid);
+	if (!write_file("/proc/self/gid_map", map)) {
+		report_errno(args, "cannot map the group id into the sandbox's user namespace", errno);
+		return false;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------- command */
+
+static void move_stdio_into_place(const supervisor_args *args)
+{
+	int moved[3] = {-1, -1, -1};
+	/* First above 2, so dup2 onto 0..2 cannot clobber a source. */
+	for (int i = 0; i < 3; i++)
+		if (args->stdio_fds[i] >= 0)
+			moved[i] = fcntl(args->stdio_fds[i], F_DUPFD_CLOEXEC, 3);
+	for (int i = 0; i < 3; i++)
+		if (moved[i] >= 0)
+			dup2(moved[i], i);
+}
+
+static void mark_all_cloexec_from(int first)
+{
+	if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	struct rlimit limit;
+	int last = 65536;
+	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+	    limit.rlim_cur < 1048576)
+		last = (int)limit.rlim_cur;
+	for (int fd = first; fd < last; fd++)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+static const char *env_path(const char *const *envp)
+{
+	for (size_t i = 0; envp != NULL && envp[i] != NULL; i++)
+		if (strncmp(envp[i], "PATH=", 5) == 0)
+			return envp[i] + 5;
+	return "/usr/local/bin:/usr/bin:/bin";
+}
+
+static _Noreturn void exec_failed(const supervisor_args *args, int exit_code, int errnum, const char *message)
+{
+	spawn_report_send(args->report_fd, SPAWN_REPORT_EXEC_FAILED, exit_code, errnum, message);
+	_exit(exit_code);
+}
+
+/* execvpe with the command's own PATH and without the /bin/sh retry:
+ * ENOENT keeps searching, EACCES is remembered (126 if nothing else is
+ * found), anything else stops the search. */
+static _Noreturn void exec_command(const supervisor_args *args, char *const *envp)
+{
+	const char *file = args->argv[0];
+	char *const *argv = (char *const *)args->argv;
+	char message[256];
+
+	if (file == NULL || file[0] == '\0')
+		exec_failed(args, 127, ENOENT, "the program name is empty");
+	if (strchr(file, '/') != NULL) {
+		execve(file, argv, envp);
+		int errnum = errno;
+		snprintf(message, sizeof(message), "%s: %s", file, strerror(errnum));
+		exec_failed(args, errnum == ENOENT || errnum == ENOTDIR ? 127 : 126, errnum, message);
+	}
+
+	size_t file_length = strlen(file);
+	const char *path = env_path((const char *const *)envp);
+	bool denied = false;
+	char candidate[PATH_MAX];
+	for (const char *start = path;; start++) {
+		const char *end = strchrnul(start, ':');
+		size_t dir_length = (size_t)(end - start);
+		if (dir_length == 0) {
+			dir_length = 1; /* an empty element means the working directory */
+			start = ".";
+		}
+		if (dir_length + 1 + file_length + 1 <= sizeof(candidate)) {
+			memcpy(candidate, start, dir_length);
+			candidate[dir_length] = '/';
+			memcpy(candidate + dir_length + 1, file, file_length + 1);
+			execve(candidate, argv, envp);
+			int errnum = errno;
+			struct stat st;
+			if (errnum == EACCES) {
+				/* A directory of PATH we may not search is not a
+				 * program we may not run. */
+				if (stat(candidate, &st) == 0)
+					denied = true;
+			} else if (errnum != ENOENT && errnum != ENOTDIR && errnum != ESTALE &&
+				   errnum != ENODEV && errnum != ETIMEDOUT) {
+				snprintf(message, sizeof(message), "%.180s: %s", candidate, strerror(errnum));
+				exec_failed(args, 126, errnum, message);
+			}
+		}
+		if (*end == '\0')
+			break;
+		start = end;
+	}
+	if (denied) {
+		snprintf(message, sizeof(message), "%s: found in PATH but not executable (permission denied)",
+			 file);
+		exec_failed(args, 126, EACCES, message);
+	}
+	snprintf(message, sizeof(message), "%s: command not found in PATH (%s)", file, path);
+	exec_failed(args, 127, ENOENT, message);
+}
+
+static _Noreturn void command_run(const supervisor_args *args)
+{
+	/* The caller's handlers and ignored signals are not the command's. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigset_t empty;
+	sigemptyset(&empty);
+	sigprocmask(SIG_SETMASK, &empty, NULL);
+
+	if (setsid() < 0) {
+		report_errno(args, "cannot start a new session for the command", errno);
+		_exit(SETUP_FAILED_EXIT);
+	}
+	if (args->stdio == CORDON_STDIO_PTY && ioctl(args->stdio_fds[0], TIOCSCTTY, 0) < 0) {
+		report_errno(args, "cannot make the pseudo-terminal the command's controlling terminal",
+			     errno);
+		_exit(SETUP_FAILED_EXIT);
+	}
+	move_stdio_into_place(args);
+	if (chdir(args->cwd) < 0) {
+		char what[256];
+		snprintf(what, sizeof(what), "cannot enter the working directory %s", args->cwd);
+		report_errno(args, what, errno);
+		_exit(SETUP_FAILED_EXIT);
+	}
+	if (args->confine != NULL) {
+		cordon_error err;
+		memset(&err, 0, sizeof(err));
+		if (linux_confine_self(args->confine, &err) != CORDON_OK) {
+			spawn_report_send(args->report_fd, SPAWN_REPORT_SETUP_ERROR, err.code, err.sys_errno,
+					  err.message);
+			_exit(SETUP_FAILED_EXIT);
+		}
+	}
+	/* After confinement (which may hold descriptors of its own); the
+	 * report pipe stays usable until execve succeeds. */
+	mark_all_cloexec_from(3);
+	char *const *envp = (char *const *)(args->envp != NULL ? args->envp : (const char *const *)environ);
+	exec_command(args, envp);
+}
+
+/* ---------------------------------------------------------- supervisor */
+
+typedef struct supervisor_state {
+	const supervisor_args *args;
+	bool pid_one; /* in its own pid namespace: exiting kills the namespace */
+	pid_t command;
+	bool command_done;
+	int command_status;
+} supervisor_state;
+
+static void forward_signal(const supervisor_state *state, int sig)
+{
+	if (state->command_done)
+		return;
+	pid_t group = state->command; /* the command leads its own session and group */
+	if (state->args->pty_master >= 0) {
+		pid_t foreground = tcgetpgrp(state->args->pty_master);
+		if (foreground > 0)
+			group = foreground;
+	}
+	if (kill(-group, sig) < 0)
+		kill(state->command, sig);
+}
+
+static void note_reaped(supervisor_state *state, pid_t pid, int status)
+{
+	if (pid == state->command && !state->command_done) {
+		state->command_done = true;
+		state->command_status = status;
+	}
+}
+
+static void reap_without_blocking(supervisor_state *state)
+{
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+		if (pid <= 0)
+			return;
+		note_reaped(state, pid, status);
+	}
+}
+
+/* Full-access mode has no namespace to tear down: SIGKILL every child of
+ * this subreaper; their orphans are reparented here and killed on the next
+ * pass. */
+static void kill_children_of_self(void)
+{
+	pid_t self = getpid();
+	DIR *proc = opendir("/proc");
+	if (proc == NULL)
+		return;
+	struct dirent *entry;
+	while ((entry = readdir(proc)) != NULL) {
+		char *end;
+		long pid = strtol(entry->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0 || pid == self)
+			continue;
+		char path[64], stat[512];
+		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, stat, sizeof(stat) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		stat[n] = '\0';
+		/* pid (comm) state ppid ...; comm may hold spaces and ')'. */
+		char *close_paren = strrchr(stat, ')');
+		long ppid = 0;
+		if (close_paren != NULL && sscanf(close_paren + 1, " %*c %ld", &ppid) == 1 && ppid == self)
+			kill((pid_t)pid, SIGKILL);
+	}
+	closedir(proc);
+}
+
+static void kill_everything(supervisor_state *state)
+{
+	if (!state->command_done)
+		kill(-state->command, SIGKILL);
+	for (;;) {
+		if (state->pid_one)
+			kill(-1, SIGKILL); /* every process of the namespace but this one */
+		else
+			kill_children_of_self();
+		int status;
+		pid_t pid = waitpid(-1, &status, 0);
+		if (pid < 0 && errno == ECHILD)
+			return;
+		if (pid > 0)
+			note_reaped(state, pid, status);
+	}
+}
+
+static void send_status(const supervisor_state *state, bool killed)
+{
+	spawn_status status = {.wait_status = state->command_status, .killed = killed ? 1 : 0};
+	ssize_t written;
+	do {
+		written = write(state->args->status_fd, &status, sizeof(status));
+	} while (written < 0 && errno == EINTR);
+}
+
+static bool wait_for_go(const supervisor_args *args)
+{
+	spawn_control control;
+	ssize_t n;
+	do {
+		n = read(args->control_fd, &control, sizeof(control));
+	} while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(control) && control.kind == SPAWN_CONTROL_GO;
+}
+
+/* Returns false when the run must end now (kill requested or the parent
+ * is gone). */
+static bool handle_control(supervisor_state *state)
+{
+	spawn_control control;
+	ssize_t n = read(state->args->control_fd, &control, sizeof(control));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n != (ssize_t)sizeof(control))
+		return false;
+	if (control.kind == SPAWN_CONTROL_SIGNAL && control.value > 0 && control.value < NSIG)
+		forward_signal(state, control.value);
+	return control.kind != SPAWN_CONTROL_KILL;
+}
+
+static void handle_signals(supervisor_state *state, int signal_fd)
+{
+	struct signalfd_siginfo info;
+	while (read(signal_fd, &info, sizeof(info)) == (ssize_t)sizeof(info)) {
+		if (info.ssi_signo == SIGCHLD)
+			reap_without_blocking(state);
+		else
+			forward_signal(state, (int)info.ssi_signo);
+	}
+	reap_without_blocking(state);
+}
+
+static _Noreturn void supervisor_run(const supervisor_args *args)
+{
+	const linux_plan *plan = args->plan;
+	supervisor_state state = {
+		.args = args,
+		.pid_one = plan->sandboxed && (plan->clone_flags & CLONE_NEWPID) != 0,
+	};
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (!state.pid_one && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		report_errno(args, "cannot make the supervisor a child subreaper", errno);
+		_exit(SETUP_FAILED_EXIT);
+	}
+	/* Without a mount namespace (best-effort, no user namespaces) there
+	 * is no private tree to build; Landlock carries the file rules. */
+	if (plan->sandboxed && (plan->clone_flags & CLONE_NEWNS) != 0) {
+		cordon_error err;
+		memset(&err, 0, sizeof(err));
+		if (linux_mounts_apply(plan, &err) != CORDON_OK) {
+			spawn_report_send(args->report_fd, SPAWN_REPORT_SETUP_ERROR, err.code, err.sys_errno,
+					  err.message);
+			_exit(SETUP_FAILED_EXIT);
+		}
+	}
+	if (!wait_for_go(args))
+		_exit(SETUP_FAILED_EXIT);
+
+	sigset_t handled;
+	sigemptyset(&handled);
+	sigaddset(&handled, SIGCHLD);
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+		sigaddset(&handled, forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, &handled, NULL);
+	int signal_fd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (signal_fd < 0) {
+		report_errno(args, "cannot create the supervisor's signalfd", errno);
+		_exit(SETUP_FAILED_EXIT);
+	}
+
+	state.command = fork();
+	if (state.command == 0)
+		command_run(args);
+	if (state.command < 0) {
+		report_errno(args, "cannot start the command process", errno);
+		_exit(SETUP_FAILED_EXIT);
+	}
+	close(args->report_fd);
+	close_stdio_fds(args);
+	fcntl(args->control_fd, F_SETFL, O_NONBLOCK);
+
+	bool killed = false;
+	bool control_open = true;
+	while (!state.command_done && !killed) {
+		struct pollfd fds[2] = {
+			{.fd = signal_fd, .events = POLLIN},
+			{.fd = args->control_fd, .events = POLLIN},
+		};
+		if (poll(fds, control_open ? 2 : 1, -1) < 0 && errno != EINTR)
+			break;
+		if (fds[0].revents != 0)
+			handle_signals(&state, signal_fd);
+		if (control_open && fds[1].revents != 0 && !handle_control(&state)) {
+			killed = true;
+			control_open = false;
+		}
+	}
+	kill_everything(&state);
+	send_status(&state, killed);
+	_exit(0);
+}
+
+/* -------------------------------------------------------- intermediate */
+
+_Noreturn void linux_intermediate_run(const supervisor_args *args)
+{
+	/* The caller's handlers must never run here; block what can be. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigset_t all;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+
+	for (size_t i = 0; i < args->caller_fd_count; i++)
+		if (!is_run_fd(args, args->caller_fds[i]))
+			close(args->caller_fds[i]);
+	for (size_t i = 0; i < sizeof(args->parent_fds) / sizeof(args->parent_fds[0]); i++)
+		close_if_open(args->parent_fds[i]);
+
+	/* Out of the caller's session: a Ctrl-C on the caller's terminal goes
+	 * to the caller alone, which forwards it (cordon_child_signal), so the
+	 * command never gets it twice. */
+	setsid();
+
+	const linux_plan *plan = args->plan;
+	if (plan->sandboxed && plan->clone_flags != 0) {
+		uid_t uid = getuid();
+		gid_t gid = getgid();
+		if (unshare(plan->clone_flags) < 0) {
+			report_errno(args, "cannot create the sandbox's namespaces (unshare)", errno);
+			_exit(SETUP_FAILED_EXIT);
+		}
+		if ((plan->clone_flags & CLONE_NEWUSER) != 0 && !write_id_maps(args, uid, gid))
+			_exit(SETUP_FAILED_EXIT);
+	}
+
+	pid_t supervisor = fork();
+	if (supervisor == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		supervisor_run(args);
+	}
+	if (supervisor < 0) {
+		report_errno(args, "cannot start the sandbox supervisor", errno);
+		_exit(SETUP_FAILED_EXIT);
+	}
+	spawn_report_send(args->report_fd, SPAWN_REPORT_SUPERVISOR_PID, supervisor, 0, NULL);
+	close(args->report_fd);
+	close(args->status_fd);
+	close(args->control_fd);
+	close_if_open(args->pty_master);
+	close_stdio_fds(args);
+
+	/* WNOWAIT: the supervisor stays a zombie, so its pid cannot be reused
+	 * while the parent may still signal it. */
+	siginfo_t info;
+	while (waitid(P_PID, (id_t)supervisor, &info, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
