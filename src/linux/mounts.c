@@ -1,0 +1,873 @@
+/* Applying the mount plan inside the new user + mount namespace, and the
+ * host-side placeholders for missing protected names.
+ *
+ * Inside (linux_mounts_apply, in the supervisor):
+ *   1. "/" becomes rprivate, so nothing done here reaches the host;
+ *   2. a scratch tmpfs is mounted on /tmp (in this namespace only) and
+ *      becomes the root by pivot_root; the host tree is then at /oldroot,
+ *      and - because pivot_root moved the scratch tmpfs away from /tmp -
+ *      /oldroot/tmp is the host's /tmp again, so binding /oldroot
+ *      recursively at /newroot does not take the scratch along;
+ *   3. /newroot is made read-only, nosuid, nodev recursively;
+ *   4. the plan's operations, every target resolved inside /newroot
+ *      (openat2 RESOLVE_IN_ROOT: a symlink planted in a writable root
+ *      cannot point a mount outside the new tree) and every source inside
+ *      /oldroot, mounted through /proc/self/fd magic links;
+ *   5. a minimal /dev and a fresh /proc;
+ *   6. pivot_root into /newroot; the scratch and the host tree are detached.
+ * A writable root that is read-only on the host stays read-only: binds keep
+ * the host mount's flags, and cordon does not fight that.
+ *
+ * Outside (linux_plan_prepare_host / linux_plan_cleanup_host): see the
+ * comment above placeholders_lock().
+ */
+#include "mount_plan_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../core/error.h"
+#include "../core/strlist.h"
+
+#define SCRATCH_MOUNT "/tmp"
+#define NEWROOT	      "/newroot"
+#define OLDROOT	      "/oldroot"
+#define EMPTY_FILE    "/empty"
+
+typedef struct apply_ctx {
+	int newroot_fd;
+	int oldroot_fd;
+	bool have_openat2;
+	bool have_setattr;
+	cordon_error *err;
+} apply_ctx;
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+#define cleanup_fd __attribute__((cleanup(close_fd)))
+
+/* ------------------------------------------------------------ helpers */
+
+/* An O_PATH descriptor for path (absolute, host spelling) resolved inside
+ * the tree at root_fd; -1 with errno. Without openat2 (Linux < 5.6) the
+ * path is joined to prefix and resolved normally. */
+static int open_inside(apply_ctx *a, int root_fd, const char *prefix, const char *path)
+{
+	const char *relative = path[1] ? path + 1 : ".";
+	if (a->have_openat2) {
+		struct open_how how = {
+			.flags = O_PATH | O_CLOEXEC,
+			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		};
+		int fd = (int)syscall(SYS_openat2, root_fd, relative, &how, sizeof(how));
+		if (fd >= 0 || errno != ENOSYS)
+			return fd;
+		a->have_openat2 = false;
+	}
+	char full[PATH_MAX];
+	if ((size_t)snprintf(full, sizeof(full), "%s%s", prefix, path) >= sizeof(full)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return open(full, O_PATH | O_CLOEXEC);
+}
+
+/* The magic link that names fd's exact file, for mount(2). */
+static void fd_link(char *buf, size_t size, int fd)
+{
+	snprintf(buf, size, OLDROOT "/proc/self/fd/%d", fd);
+}
+
+static unsigned long parse_locked_flags(const char *options, bool *readonly)
+{
+	unsigned long flags = 0;
+	char copy[512];
+	snprintf(copy, sizeof(copy), "%s", options);
+	char *save = NULL;
+	for (char *opt = strtok_r(copy, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+		if (strcmp(opt, "ro") == 0)
+			*readonly = true;
+		else if (strcmp(opt, "noexec") == 0)
+			flags |= MS_NOEXEC;
+		else if (strcmp(opt, "noatime") == 0)
+			flags |= MS_NOATIME;
+		else if (strcmp(opt, "nodiratime") == 0)
+			flags |= MS_NODIRATIME;
+		else if (strcmp(opt, "relatime") == 0)
+			flags |= MS_RELATIME;
+		else if (strcmp(opt, "strictatime") == 0)
+			flags |= MS_STRICTATIME;
+	}
+	return flags;
+}
+
+/* mountinfo escapes ' ', '\t', '\n' and '\\' as octal. */
+static void unescape_mountinfo(char *s)
+{
+	char *out = s;
+	for (char *in = s; *in; in++) {
+		if (in[0] == '\\' && in[1] >= '0' && in[1] <= '7' && in[2] >= '0' && in[2] <= '7' &&
+		    in[3] >= '0' && in[3] <= '7') {
+			*out++ = (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0'));
+			in += 3;
+		} else {
+			*out++ = *in;
+		}
+	}
+	*out = '\0';
+}
+
+static bool path_within(const char *path, const char *dir)
+{
+	size_t length = strlen(dir);
+	if (strncmp(path, dir, length) != 0)
+		return false;
+	return path[length] == '\0' || path[length] == '/';
+}
+
+/* Without mount_setattr (Linux < 5.12): remount every mount at or below
+ * top one by one, keeping the flags a less privileged namespace may not
+ * clear (noexec, atime), adding nosuid and nodev (and ro). A mount hidden
+ * under another at the same place is not reached; it is locked to the one
+ * above it and cannot be uncovered from inside. */
+static cordon_code remount_walk(apply_ctx *a, const char *top, bool readonly)
+{
+	FILE *info = fopen(OLDROOT "/proc/self/mountinfo", "re");
+	if (info == NULL)
+		return cordon_fail_errno(
+			a->err, errno,
+			"cannot make %s read-only in the sandbox: reading /proc/self/mountinfo failed",
+			top + strlen(NEWROOT));
+	char *line = NULL;
+	size_t capacity = 0;
+	cordon_code code = CORDON_OK;
+	while (code == CORDON_OK && getline(&line, &capacity, info) > 0) {
+		char mount_point[PATH_MAX], options[512];
+		if (sscanf(line, "%*s %*s %*s %*s %4095s %511s", mount_point, options) != 2)
+			continue;
+		unescape_mountinfo(mount_point);
+		if (!path_within(mount_point, top))
+			continue;
+		bool was_readonly = false;
+		unsigned long flags = parse_locked_flags(options, &was_readonly);
+		flags |= MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV;
+		if (readonly || was_readonly)
+			flags |= MS_RDONLY;
+		if (mount(NULL, mount_point, NULL, flags, NULL) != 0)
+			code = cordon_fail_errno(a->err, errno,
+						 "cannot restrict the mount at %s in the sandbox",
+						 mount_point + strlen(NEWROOT));
+	}
+	free(line);
+	fclose(info);
+	return code;
+}
+
+/* Makes the mount tree at path (inside /newroot) nosuid, nodev, and
+ * read-only when asked, recursively. */
+static cordon_code restrict_tree(apply_ctx *a, const char *path, bool readonly)
+{
+	int fd cleanup_fd = open_inside(a, a->newroot_fd, NEWROOT, path);
+	if (fd < 0)
+		return cordon_fail_errno(a->err, errno,
+					 "cannot make %s read-only in the sandbox: opening it failed", path);
+	if (a->have_setattr) {
+		struct mount_attr attr = {
+			.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (readonly ? MOUNT_ATTR_RDONLY : 0),
+		};
+		if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) ==
+		    0)
+			return CORDON_OK;
+		if (errno != ENOSYS)
+			return cordon_fail_errno(
+				a->err, errno,
+				"cannot make %s read-only in the sandbox: mount_setattr failed", path);
+		a->have_setattr = false;
+	}
+	char link[64], real[PATH_MAX];
+	fd_link(link, sizeof(link), fd);
+	ssize_t length = readlink(link, real, sizeof(real) - 1);
+	if (length < 0)
+		return cordon_fail_errno(a->err, errno,
+					 "cannot make %s read-only in the sandbox: readlink failed", path);
+	real[length] = '\0';
+	return remount_walk(a, real, readonly);
+}
+
+/* ------------------------------------------------------------ plan ops */
+
+static cordon_code bind_op(apply_ctx *a, const linux_mount_op *op)
+{
+	bool readonly = op->kind != LINUX_MOUNT_BIND_RW;
+	const char *verb = op->kind == LINUX_MOUNT_BIND_RW	 ? "make"
+			   : op->kind == LINUX_MOUNT_PLACEHOLDER ? "hold the place of"
+								 : "protect";
+	const char *how = op->kind == LINUX_MOUNT_BIND_RW ? " writable" : "";
+	char action[PATH_MAX + 64];
+	snprintf(action, sizeof(action), "%s %s%s in the sandbox", verb, op->target, how);
+
+	int source cleanup_fd = open_inside(a, a->oldroot_fd, OLDROOT, op->source);
+	if (source < 0)
+		return cordon_fail_errno(a->err, errno, "cannot %s: opening %s failed", action, op->source);
+	int target cleanup_fd = open_inside(a, a->newroot_fd, NEWROOT, op->target);
+	if (target < 0)
+		return cordon_fail_errno(a->err, errno, "cannot %s: opening the mount point failed", action);
+	char source_link[64], target_link[64];
+	fd_link(source_link, sizeof(source_link), source);
+	fd_link(target_link, sizeof(target_link), target);
+	if (mount(source_link, target_link, NULL, MS_BIND | MS_REC, NULL) != 0)
+		return cordon_fail_errno(a->err, errno, "cannot %s: bind mount failed", action);
+	return restrict_tree(a, op->target, readonly);
+}
+
+static cordon_code mask_dir_at(apply_ctx *a, int target, const char *path)
+{
+	char link[64];
+	fd_link(link, sizeof(link), target);
+	if (mount("cordon-mask", link, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "mode=0555,size=4k,nr_inodes=1") != 0)
+		return cordon_fail_errno(
+			a->err, errno, "cannot hide %s in the sandbox: mounting an empty tmpfs failed", path);
+	return CORDON_OK;
+}
+
+static cordon_code mask_file_at(apply_ctx *a, int target, const char *path)
+{
+	char link[64];
+	fd_link(link, sizeof(link), target);
+	if (mount(EMPTY_FILE, link, NULL, MS_BIND, NULL) != 0)
+		return cordon_fail_errno(a->err, errno,
+					 "cannot hide %s in the sandbox: binding an empty file failed", path);
+	int masked cleanup_fd = open_inside(a, a->newroot_fd, NEWROOT, path);
+	if (masked < 0)
+		return cordon_fail_errno(a->err, errno, "cannot hide %s in the sandbox: reopening it failed",
+					 path);
+	fd_link(link, sizeof(link), masked);
+	if (mount(NULL, link, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) != 0)
+		return cordon_fail_errno(
+			a->err, errno,
+			"cannot hide %s in the sandbox: making the empty file read-only failed", path);
+	return CORDON_OK;
+}
+
+/* A mask over something that is not there has nothing to hide: the plan
+ * was made from a slightly older view (a socket from /proc/net/unix that
+ * lives in another mount namespace, a file deleted since), or the path is
+ * out of the user's reach. The kind is taken from what is there now. */
+static cordon_code mask_op(apply_ctx *a, const linux_mount_op *op)
+{
+	int target cleanup_fd = open_inside(a, a->newroot_fd, NEWROOT, op->target);
+	if (target < 0) {
+		/* EACCES: the invoking user cannot reach it, and the command
+		 * (same uid, every capability dropped) cannot either. */
+		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES)
+			return CORDON_OK;
+		return cordon_fail_errno(a->err, errno, "cannot hide %s in the sandbox: opening it failed",
+					 op->target);
+	}
+	struct stat st;
+	if (fstat(target, &st) != 0)
+		return cordon_fail_errno(a->err, errno, "cannot hide %s in the sandbox: stat failed",
+					 op->target);
+	if (S_ISDIR(st.st_mode))
+		return mask_dir_at(a, target, op->target);
+	return mask_file_at(a, target, op->target);
+}
+
+/* ------------------------------------------------------------ /dev, /proc */
+
+static cordon_code dev_fail(apply_ctx *a, const char *what)
+{
+	return cordon_fail_errno(a->err, errno, "cannot build /dev in the sandbox: %s failed", what);
+}
+
+static cordon_code bind_device(apply_ctx *a, const char *name)
+{
+	char source[64], target[64];
+	snprintf(source, sizeof(source), OLDROOT "/dev/%s", name);
+	snprintf(target, sizeof(target), NEWROOT "/dev/%s", name);
+	struct stat st;
+	if (stat(source, &st) != 0 || !S_ISCHR(st.st_mode))
+		return CORDON_OK; /* the host lacks it: so does the sandbox */
+	int fd = open(target, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return dev_fail(a, target);
+	close(fd);
+	if (mount(source, target, NULL, MS_BIND, NULL) != 0)
+		return cordon_fail_errno(a->err, errno,
+					 "cannot build /dev in the sandbox: binding /dev/%s failed", name);
+	return CORDON_OK;
+}
+
+static cordon_code setup_dev(apply_ctx *a)
+{
+	if (mount("cordon-dev", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k") != 0)
+		return dev_fail(a, "mounting a tmpfs on /dev");
+	static const char *const devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+		cordon_code code = bind_device(a, devices[i]);
+		if (code != CORDON_OK)
+			return code;
+	}
+	if (mkdir(NEWROOT "/dev/pts", 0755) != 0)
+		return dev_fail(a, "mkdir /dev/pts");
+	if (mount("devpts", NEWROOT "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		  "newinstance,ptmxmode=0666,mode=0620") != 0)
+		return dev_fail(a, "mounting a new devpts instance");
+	if (symlink("pts/ptmx", NEWROOT "/dev/ptmx") != 0)
+		return dev_fail(a, "symlink /dev/ptmx");
+	if (mkdir(NEWROOT "/dev/shm", 0755) != 0)
+		return dev_fail(a, "mkdir /dev/shm");
+	if (mount("cordon-shm", NEWROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
+		return dev_fail(a, "mounting a tmpfs on /dev/shm");
+	static const char *const links[][2] = {
+		{"/proc/self/fd", NEWROOT "/dev/fd"},
+		{"/proc/self/fd/0", NEWROOT "/dev/stdin"},
+		{"/proc/self/fd/1", NEWROOT "/dev/stdout"},
+		{"/proc/self/fd/2", NEWROOT "/dev/stderr"},
+	};
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlink(links[i][0], links[i][1]) != 0)
+			return dev_fail(a, links[i][1] + strlen(NEWROOT));
+	/* Nothing new may appear in /dev; the devices and /dev/shm are
+	 * their own mounts and keep their own flags. */
+	if (mount(NULL, NEWROOT "/dev", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
+		  NULL) != 0)
+		return dev_fail(a, "making /dev read-only");
+	return CORDON_OK;
+}
+
+static cordon_code proc_fail(apply_ctx *a, const char *what)
+{
+	return cordon_fail_errno(a->err, errno, "cannot build /proc in the sandbox: %s failed", what);
+}
+
+static cordon_code setup_proc(apply_ctx *a)
+{
+	if (mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+		return cordon_fail_errno(
+			a->err, errno,
+			"cannot build /proc in the sandbox: mounting a fresh proc failed (a "
+			"container that masks parts of /proc prevents it); run 'cordon doctor'");
+	/* Kernel knobs stay readable but not writable. */
+	static const char *const read_only[] = {"sys", "sysrq-trigger", "irq", "bus"};
+	for (size_t i = 0; i < sizeof(read_only) / sizeof(read_only[0]); i++) {
+		char path[64];
+		snprintf(path, sizeof(path), NEWROOT "/proc/%s", read_only[i]);
+		if (access(path, F_OK) != 0)
+			continue;
+		if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0)
+			return proc_fail(a, path + strlen(NEWROOT));
+		if (mount(NULL, path, NULL,
+			  MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+			return proc_fail(a, path + strlen(NEWROOT));
+	}
+	/* Kernel memory and timing side channels read as empty. */
+	static const char *const hidden[] = {"kcore",	      "kmsg", "timer_list", "sched_debug",
+					     "latency_stats", "acpi", "scsi"};
+	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%s", hidden[i]);
+		linux_mount_op op = {.kind = LINUX_MOUNT_MASK_FILE, .target = path};
+		cordon_code code = mask_op(a, &op);
+		if (code != CORDON_OK)
+			return code;
+	}
+	return CORDON_OK;
+}
+
+/* ------------------------------------------------------------ apply */
+
+static cordon_code scratch_fail(apply_ctx *a, const char *what)
+{
+	return cordon_fail_errno(a->err, errno, "cannot build the sandbox's root: %s failed", what);
+}
+
+static cordon_code enter_scratch(apply_ctx *a)
+{
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return scratch_fail(a, "making / private");
+	if (mount("cordon-root", SCRATCH_MOUNT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") != 0)
+		return scratch_fail(a, "mounting a scratch tmpfs on " SCRATCH_MOUNT);
+	if (mkdir(SCRATCH_MOUNT NEWROOT, 0755) != 0 || mkdir(SCRATCH_MOUNT OLDROOT, 0755) != 0)
+		return scratch_fail(a, "mkdir in the scratch tmpfs");
+	int fd = open(SCRATCH_MOUNT EMPTY_FILE, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return scratch_fail(a, "creating the empty mask file");
+	close(fd);
+	if (syscall(SYS_pivot_root, SCRATCH_MOUNT, SCRATCH_MOUNT OLDROOT) != 0)
+		return scratch_fail(a, "pivot_root into the scratch tmpfs");
+	if (chdir("/") != 0)
+		return scratch_fail(a, "chdir /");
+	if (mount(OLDROOT, NEWROOT, NULL, MS_BIND | MS_REC, NULL) != 0)
+		return scratch_fail(a, "binding the host tree");
+	a->newroot_fd = open(NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	a->oldroot_fd = open(OLDROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (a->newroot_fd < 0 || a->oldroot_fd < 0)
+		return scratch_fail(a, "opening the new and old roots");
+	return restrict_tree(a, "/", true);
+}
+
+static cordon_code leave_scratch(apply_ctx *a)
+{
+	close_fd(&a->newroot_fd);
+	close_fd(&a->oldroot_fd);
+	if (umount2(OLDROOT, MNT_DETACH) != 0)
+		return scratch_fail(a, "detaching the host tree");
+	if (chdir(NEWROOT) != 0)
+		return scratch_fail(a, "chdir into the new root");
+	/* pivot_root(".", "."): the new root needs no put_old directory (it
+	 * is read-only); the old root ends up stacked on it and is detached. */
+	if (syscall(SYS_pivot_root, ".", ".") != 0)
+		return scratch_fail(a, "pivot_root into the new root");
+	if (umount2(".", MNT_DETACH) != 0)
+		return scratch_fail(a, "detaching the scratch root");
+	if (chdir("/") != 0)
+		return scratch_fail(a, "chdir /");
+	return CORDON_OK;
+}
+
+cordon_code linux_mounts_apply(const linux_plan *plan, cordon_error *err)
+{
+	if (!plan->sandboxed || !plan->use_userns)
+		return CORDON_OK;
+	apply_ctx a = {
+		.newroot_fd = -1,
+		.oldroot_fd = -1,
+		.have_openat2 = true,
+		.have_setattr = linux_plan_storage_of(plan)->mount_setattr_available,
+		.err = err,
+	};
+	mode_t old_umask = umask(022);
+	cordon_code code = enter_scratch(&a);
+	for (size_t i = 0; code == CORDON_OK && i < plan->mount_count; i++) {
+		const linux_mount_op *op = &plan->mounts[i];
+		if (op->kind == LINUX_MOUNT_MASK_DIR || op->kind == LINUX_MOUNT_MASK_FILE)
+			code = mask_op(&a, op);
+		else
+			code = bind_op(&a, op);
+	}
+	if (code == CORDON_OK)
+		code = setup_dev(&a);
+	if (code == CORDON_OK)
+		code = setup_proc(&a);
+	if (code == CORDON_OK)
+		code = leave_scratch(&a);
+	close_fd(&a.newroot_fd);
+	close_fd(&a.oldroot_fd);
+	umask(old_umask);
+	return code;
+}
+
+/* ------------------------------------------------------------ placeholders */
+
+/* A missing protected name is held by an empty directory (mode 0) that
+ * cordon creates on the host before the run and binds read-only over
+ * itself inside; afterwards it is removed if it is still the same empty
+ * directory.
+ *
+ * Bookkeeping in the state directory:
+ *   placeholders        one path per line: every placeholder cordon made
+ *                       and has not removed yet (a crashed run's too);
+ *   placeholders.lock   held exclusively while the list or any
+ *                       placeholder is created or removed;
+ *   placeholder-<hash>.lock
+ *                       held shared by every live run that relies on the
+ *                       placeholder at that path. A placeholder is removed
+ *                       only by whoever gets it exclusively, i.e. when no
+ *                       live run holds it - so concurrent runs on one
+ *                       workspace share placeholders safely, and the next
+ *                       run cleans up after a crashed one. A hash collision
+ *                       only makes two paths share a lock (conservative).
+ *                       A lock file is deleted only with placeholders.lock
+ *                       and its own exclusive lock held: every open-and-lock
+ *                       of a placeholder lock happens under placeholders.lock,
+ *                       so no run can be between open and flock on it then.
+ */
+
+static uint64_t fnv1a(const char *text)
+{
+	uint64_t hash = 14695981039346656037ULL;
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+		hash ^= *c;
+		hash *= 1099511628211ULL;
+	}
+	return hash;
+}
+
+static int open_lock(const char *state_dir, const char *name)
+{
+	char path[PATH_MAX];
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", state_dir, name) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+}
+
+static void placeholder_lock_name(char *name, size_t size, const char *placeholder)
+{
+	snprintf(name, size, "placeholder-%016llx.lock", (unsigned long long)fnv1a(placeholder));
+}
+
+static int open_placeholder_lock(const char *state_dir, const char *placeholder)
+{
+	char name[64];
+	placeholder_lock_name(name, sizeof(name), placeholder);
+	return open_lock(state_dir, name);
+}
+
+/* With placeholders.lock and the placeholder's exclusive lock held. */
+static void remove_placeholder_lock(const char *state_dir, const char *placeholder)
+{
+	char name[64], path[PATH_MAX];
+	placeholder_lock_name(name, sizeof(name), placeholder);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", state_dir, name) < sizeof(path))
+		(void)unlink(path);
+}
+
+static int mkdir_parents(const char *path, mode_t mode)
+{
+	char copy[PATH_MAX];
+	if ((size_t)snprintf(copy, sizeof(copy), "%s", path) >= sizeof(copy)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *slash = copy + 1; (slash = strchr(slash, '/')) != NULL; slash++) {
+		*slash = '\0';
+		if (mkdir(copy, mode) != 0 && errno != EEXIST)
+			return -1;
+		*slash = '/';
+	}
+	if (mkdir(copy, mode) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+static bool read_record(const char *state_dir, cordon_strlist *list)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/placeholders", state_dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT;
+	FILE *file = fdopen(fd, "r");
+	if (file == NULL) {
+		close(fd);
+		return false;
+	}
+	char *line = NULL;
+	size_t capacity = 0;
+	ssize_t length;
+	bool ok = true;
+	while ((length = getline(&line, &capacity, file)) > 0) {
+		if (line[length - 1] == '\n')
+			line[length - 1] = '\0';
+		if (line[0] == '/' && !cordon_strlist_contains(list, line))
+			ok = ok && cordon_strlist_push(list, line);
+	}
+	free(line);
+	fclose(file);
+	return ok;
+}
+
+static bool write_record(const char *state_dir, const cordon_strlist *list)
+{
+	char path[PATH_MAX], temporary[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/placeholders", state_dir);
+	snprintf(temporary, sizeof(temporary), "%s/placeholders.new", state_dir);
+	int fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return false;
+	FILE *file = fdopen(fd, "w");
+	if (file == NULL) {
+		close(fd);
+		return false;
+	}
+	for (size_t i = 0; i < list->count; i++)
+		fprintf(file, "%s\n", list->items[i]);
+	bool ok = fflush(file) == 0 && fsync(fileno(file)) == 0;
+	ok = (fclose(file) == 0) && ok;
+	return ok && rename(temporary, path) == 0;
+}
+
+static void record_remove(cordon_strlist *list, const char *path)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		if (strcmp(list->items[i], path) == 0) {
+			free(list->items[i]);
+			list->items[i] = list->items[--list->count];
+			return;
+		}
+	}
+}
+
+/* With the global lock held: removes the recorded placeholders no live
+ * run holds, if they are still empty directories. */
+static void recover_crashed(const char *state_dir, cordon_strlist *record)
+{
+	for (size_t i = 0; i < record->count;) {
+		const char *path = record->items[i];
+		int lock = open_placeholder_lock(state_dir, path);
+		if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) == 0) {
+			/* rmdir removes only an empty directory, never a link. */
+			(void)rmdir(path);
+			remove_placeholder_lock(state_dir, path);
+			close(lock);
+			record_remove(record, path);
+			continue;
+		}
+		if (lock >= 0)
+			close(lock);
+		i++;
+	}
+}
+
+static int placeholders_lock(const char *state_dir)
+{
+	int fd = open_lock(state_dir, "placeholders.lock");
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+/* Sets *unneeded when the name cannot be created at all: the root lies on
+ * a mount that is read-only on the host, which the sandbox's bind keeps
+ * read-only too. (EACCES is not such a case: the owner of a directory can
+ * chmod it and then create the name.) */
+static cordon_code hold_placeholder(linux_plan_storage *s, const char *state_dir, const linux_mount_op *op,
+				    cordon_strlist *record, bool *unneeded, cordon_error *err)
+{
+	*unneeded = false;
+	linux_placeholder *p = &s->placeholders[s->placeholder_count];
+	*p = (linux_placeholder){.lock_fd = -1};
+	p->path = strdup(op->target);
+	if (p->path == NULL)
+		return cordon_fail(err, CORDON_E_NOMEM, "cannot prepare the sandbox: out of memory");
+	s->placeholder_count++;
+	if (state_dir != NULL && strcmp(op->target, state_dir) == 0) {
+		/* cordon's own state directory: made once, kept. */
+		p->is_state = true;
+		if (mkdir_parents(op->target, 0700) != 0 && errno == EROFS) {
+			*unneeded = true;
+			return CORDON_OK;
+		}
+		if (access(op->target, F_OK) != 0)
+			return cordon_fail_errno(err, errno, "cannot create cordon's state directory %s",
+						 op->target);
+		return CORDON_OK;
+	}
+	if (state_dir == NULL)
+		return cordon_fail(err, CORDON_E_STATE,
+				   "cannot hold the place of %s: the policy has no state directory",
+				   op->target);
+	p->lock_fd = open_placeholder_lock(state_dir, op->target);
+	if (p->lock_fd < 0 || flock(p->lock_fd, LOCK_SH) != 0)
+		return cordon_fail_errno(err, errno, "cannot hold the place of %s: locking %s failed",
+					 op->target, state_dir);
+	bool recorded = cordon_strlist_contains(record, op->target);
+	if (mkdir(op->target, 0) == 0) {
+		p->created = true;
+	} else if (errno == EROFS) {
+		close_fd(&p->lock_fd);
+		*unneeded = true;
+		return CORDON_OK;
+	} else if (errno != EEXIST) {
+		return cordon_fail_errno(
+			err, errno,
+			"cannot keep %s from being created in the sandbox: making a placeholder "
+			"directory failed",
+			op->target);
+	}
+	struct stat st;
+	if (lstat(op->target, &st) != 0)
+		return cordon_fail_errno(err, errno, "cannot hold the place of %s: stat failed", op->target);
+	if (S_ISLNK(st.st_mode))
+		return cordon_fail(
+			err, CORDON_E_UNSUPPORTED,
+			"cannot protect %s: it appeared as a symbolic link while the sandbox was being "
+			"prepared; remove it and run again",
+			op->target);
+	/* Something the user created since the plan was made is protected
+	 * like any existing name but is not ours to remove. */
+	if (!S_ISDIR(st.st_mode) || (!p->created && !recorded)) {
+		p->created = false;
+		return CORDON_OK;
+	}
+	p->created = true; /* ours: made now, or by a run that still holds it */
+	p->dev = st.st_dev;
+	p->ino = st.st_ino;
+	if (!recorded && strchr(op->target, '\n') == NULL && !cordon_strlist_push(record, op->target))
+		return cordon_fail(err, CORDON_E_NOMEM, "cannot prepare the sandbox: out of memory");
+	return CORDON_OK;
+}
+
+/* Whether op is a placeholder this run holds: a PLACEHOLDER, or a
+ * read-only bind over a placeholder that a crashed or still running run
+ * left (the plan saw it as an existing directory). */
+static bool holds_placeholder(const linux_mount_op *op, const cordon_strlist *record)
+{
+	if (op->kind == LINUX_MOUNT_PLACEHOLDER)
+		return true;
+	return op->kind == LINUX_MOUNT_BIND_RO && cordon_strlist_contains(record, op->target);
+}
+
+static void recover_unheld(const linux_plan *plan, const char *state_dir, cordon_strlist *record)
+{
+	cordon_strlist orphans = {0};
+	for (size_t i = 0; i < record->count; i++) {
+		bool held = false;
+		for (size_t m = 0; m < plan->mount_count && !held; m++)
+			held = holds_placeholder(&plan->mounts[m], record) &&
+			       strcmp(plan->mounts[m].target, record->items[i]) == 0;
+		if (!held && !cordon_strlist_push(&orphans, record->items[i]))
+			break;
+	}
+	/* Left in orphans: the placeholders a live run still holds. */
+	recover_crashed(state_dir, &orphans);
+	for (size_t i = 0; i < record->count;) {
+		bool keep = cordon_strlist_contains(&orphans, record->items[i]);
+		for (size_t m = 0; m < plan->mount_count && !keep; m++)
+			keep = holds_placeholder(&plan->mounts[m], record) &&
+			       strcmp(plan->mounts[m].target, record->items[i]) == 0;
+		if (!keep) {
+			record_remove(record, record->items[i]);
+			continue;
+		}
+		i++;
+	}
+	cordon_strlist_clear(&orphans);
+}
+
+cordon_code linux_plan_prepare_host(linux_plan *plan, cordon_error *err)
+{
+	linux_plan_storage *s = linux_plan_storage_of(plan);
+	const char *state_dir = plan->policy ? plan->policy->state_dir : NULL;
+	if (!plan->sandboxed || !plan->use_userns || s->placeholders != NULL)
+		return CORDON_OK;
+	size_t candidates = 0;
+	for (size_t i = 0; i < plan->mount_count; i++)
+		if (plan->mounts[i].kind == LINUX_MOUNT_PLACEHOLDER ||
+		    plan->mounts[i].kind == LINUX_MOUNT_BIND_RO)
+			candidates++;
+	bool wanted = false;
+	for (size_t i = 0; i < plan->mount_count; i++)
+		wanted = wanted || plan->mounts[i].kind == LINUX_MOUNT_PLACEHOLDER;
+	struct stat st;
+	if (state_dir == NULL || (!wanted && stat(state_dir, &st) != 0)) {
+		if (!wanted)
+			return CORDON_OK;
+		return cordon_fail(
+			err, CORDON_E_STATE,
+			"cannot prepare placeholders for missing protected names: the policy has no "
+			"state directory");
+	}
+	if (mkdir_parents(state_dir, 0700) != 0)
+		return cordon_fail_errno(err, errno, "cannot create cordon's state directory %s", state_dir);
+	s->placeholders = calloc(candidates ? candidates : 1, sizeof(*s->placeholders));
+	if (s->placeholders == NULL)
+		return cordon_fail(err, CORDON_E_NOMEM, "cannot prepare the sandbox: out of memory");
+
+	int lock cleanup_fd = placeholders_lock(state_dir);
+	if (lock < 0)
+		return cordon_fail_errno(err, errno, "cannot lock cordon's placeholder list in %s",
+					 state_dir);
+	cordon_strlist record = {0};
+	if (!read_record(state_dir, &record)) {
+		cordon_strlist_clear(&record);
+		return cordon_fail_errno(err, errno, "cannot read %s/placeholders", state_dir);
+	}
+	recover_unheld(plan, state_dir, &record);
+	cordon_code code = CORDON_OK;
+	size_t kept = 0;
+	for (size_t i = 0; i < plan->mount_count; i++) {
+		bool unneeded = false;
+		if (code == CORDON_OK && holds_placeholder(&plan->mounts[i], &record))
+			code = hold_placeholder(s, state_dir, &plan->mounts[i], &record, &unneeded, err);
+		if (unneeded) {
+			free(plan->mounts[i].source);
+			free(plan->mounts[i].target);
+			continue;
+		}
+		plan->mounts[kept++] = plan->mounts[i];
+	}
+	plan->mount_count = kept;
+	if (!write_record(state_dir, &record) && code == CORDON_OK)
+		code = cordon_fail_errno(err, errno, "cannot write %s/placeholders", state_dir);
+	cordon_strlist_clear(&record);
+	if (code != CORDON_OK) {
+		close_fd(&lock);
+		linux_plan_cleanup_host(plan);
+	}
+	return code;
+}
+
+void linux_plan_cleanup_host(const linux_plan *plan)
+{
+	linux_plan_storage *s = linux_plan_storage_of(plan);
+	const char *state_dir = plan->policy ? plan->policy->state_dir : NULL;
+	if (s->placeholders == NULL || state_dir == NULL) {
+		linux_plan_release_placeholders((linux_plan *)plan);
+		return;
+	}
+	int lock cleanup_fd = placeholders_lock(state_dir);
+	cordon_strlist record = {0};
+	bool have_record = lock >= 0 && read_record(state_dir, &record);
+	for (size_t i = 0; i < s->placeholder_count; i++) {
+		linux_placeholder *p = &s->placeholders[i];
+		if (p->is_state || p->lock_fd < 0)
+			continue;
+		close_fd(&p->lock_fd);
+		if (!p->created || lock < 0)
+			continue;
+		int exclusive cleanup_fd = open_placeholder_lock(state_dir, p->path);
+		if (exclusive < 0 || flock(exclusive, LOCK_EX | LOCK_NB) != 0)
+			continue; /* another live run still relies on it */
+		struct stat st;
+		if (lstat(p->path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_dev == p->dev &&
+		    st.st_ino == p->ino)
+			(void)rmdir(p->path);
+		if (lstat(p->path, &st) != 0 || st.st_dev != p->dev || st.st_ino != p->ino) {
+			record_remove(&record, p->path);
+			remove_placeholder_lock(state_dir, p->path);
+		}
+	}
+	if (have_record)
+		(void)write_record(state_dir, &record);
+	cordon_strlist_clear(&record);
+	linux_plan_release_placeholders((linux_plan *)plan);
+}
+
+void linux_plan_release_placeholders(linux_plan *plan)
+{
+	linux_plan_storage *s = linux_plan_storage_of(plan);
+	for (size_t i = 0; i < s->placeholder_count; i++) {
+		close_fd(&s->placeholders[i].lock_fd);
+		free(s->placeholders[i].path);
+	}
+	free(s->placeholders);
+	s->placeholders = NULL;
+	s->placeholder_count = 0;
+}
