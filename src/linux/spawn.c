@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../core/error.h"
+#include "../proxy/proxy.h"
 
 /* How long a full-access supervisor gets to kill its tree before it is
  * killed itself. */
@@ -52,6 +53,9 @@ struct cordon_child {
 
 	bool finished;
 	cordon_exit exit;
+
+	cordon_proxy *proxy; /* network proxy: the allowlist proxy thread */
+	char **env;	     /* the command's environment when cordon adds to it (allocated) */
 };
 
 static int64_t now_ms(void)
@@ -319,8 +323,16 @@ static void reap_intermediate(cordon_child *child)
 	child->intermediate = 0;
 }
 
+static void stop_proxy(cordon_child *child)
+{
+	cordon_proxy_stop(child->proxy);
+	child->proxy = NULL;
+}
+
 static void release_child(cordon_child *child)
 {
+	stop_proxy(child);
+	free(child->env);
 	close_fd(&child->supervisor_pidfd);
 	close_fd(&child->status_fd);
 	close_fd(&child->control_fd);
@@ -365,9 +377,58 @@ static cordon_child *child_new(const cordon_spawn_options *options)
 	return child;
 }
 
-/* Plans the run; everything that allocates. */
-static cordon_code prepare_run(cordon_child *child, const cordon_resolved *policy, linux_confine **confine,
-			       cordon_error *err)
+static bool env_name_matches(const char *entry, const char *assignment)
+{
+	size_t name_length = strcspn(assignment, "=");
+	return strncmp(entry, assignment, name_length) == 0 && entry[name_length] == '=';
+}
+
+/* The command's environment with the proxy variables set (replacing any
+ * the caller had). Allocates child->env: an array of pointers into the
+ * caller's strings and static ones. */
+static cordon_code build_proxy_environment(cordon_child *child, const char *const *base, cordon_error *err)
+{
+	const char *const *proxy_env = cordon_proxy_environment();
+	size_t base_count = 0, proxy_count = 0;
+	while (base != NULL && base[base_count] != NULL)
+		base_count++;
+	while (proxy_env[proxy_count] != NULL)
+		proxy_count++;
+	child->env = calloc(base_count + proxy_count + 1, sizeof(*child->env));
+	if (child->env == NULL)
+		return cordon_fail(err, CORDON_E_NOMEM, "cannot start the command: out of memory");
+	size_t used = 0;
+	for (size_t i = 0; i < base_count; i++) {
+		bool replaced = false;
+		for (size_t j = 0; j < proxy_count && !replaced; j++)
+			replaced = env_name_matches(base[i], proxy_env[j]);
+		if (!replaced)
+			child->env[used++] = (char *)base[i];
+	}
+	for (size_t j = 0; j < proxy_count; j++)
+		child->env[used++] = (char *)proxy_env[j];
+	return CORDON_OK;
+}
+
+/* Network proxy mode: the allowlist proxy runs as a thread here, on the
+ * host network; the relay inside the sandbox's network namespace reaches
+ * it through *relay_fd. Without a network namespace (best-effort) the
+ * command has no route to it and the plan says so. */
+static cordon_code start_proxy(cordon_child *child, const cordon_resolved *policy,
+			       const cordon_spawn_options *options, int *relay_fd, cordon_error *err)
+{
+	if (policy->network != CORDON_NETWORK_PROXY || !child->plan->sandboxed || !child->plan->use_netns)
+		return CORDON_OK;
+	cordon_code code = cordon_proxy_start((const char *const *)policy->allowed_domains.items,
+					      policy->allowed_domains.count, relay_fd, &child->proxy, err);
+	if (code != CORDON_OK)
+		return code;
+	return build_proxy_environment(
+		child, options->envp != NULL ? options->envp : (const char *const *)environ, err);
+}
+
+/* Plans the run. */
+static cordon_code plan_run(cordon_child *child, const cordon_resolved *policy, cordon_error *err)
 {
 	cordon_code code = linux_host_probe(&child->host, err);
 	if (code != CORDON_OK)
@@ -376,9 +437,17 @@ static cordon_code prepare_run(cordon_child *child, const cordon_resolved *polic
 	if (code != CORDON_OK)
 		return code;
 	child->pid_one = child->plan->sandboxed && (child->plan->clone_flags & CLONE_NEWPID) != 0;
+	return CORDON_OK;
+}
+
+/* Placeholders on the host and the confinement (Landlock ruleset,
+ * seccomp program): made after the caller's descriptors were listed, so
+ * the intermediate keeps the ruleset descriptor open. */
+static cordon_code prepare_run(cordon_child *child, linux_confine **confine, cordon_error *err)
+{
 	if (!child->plan->sandboxed)
 		return CORDON_OK;
-	code = linux_plan_prepare_host(child->plan, err);
+	cordon_code code = linux_plan_prepare_host(child->plan, err);
 	if (code != CORDON_OK)
 		return code;
 	child->host_prepared = true;
@@ -401,9 +470,16 @@ cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_optio
 	spawn_fds f;
 	spawn_fds_init(&f);
 
-	code = list_caller_fds(&caller_fds, &caller_fd_count, err);
+	int relay_fd = -1;
+	code = plan_run(child, policy, err);
 	if (code == CORDON_OK)
-		code = prepare_run(child, policy, &confine, err);
+		code = start_proxy(child, policy, options, &relay_fd, err);
+	/* Listed after the proxy started, so the intermediate closes the
+	 * proxy's own descriptors too. */
+	if (code == CORDON_OK)
+		code = list_caller_fds(&caller_fds, &caller_fd_count, err);
+	if (code == CORDON_OK)
+		code = prepare_run(child, &confine, err);
 	if (code == CORDON_OK)
 		code = open_run_fds(&f, options, err);
 	if (code != CORDON_OK)
@@ -415,6 +491,9 @@ cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_optio
 	args.confine = child->plan->sandboxed ? confine : NULL;
 	args.caller_fds = caller_fds;
 	args.caller_fd_count = caller_fd_count;
+	args.relay_fd = relay_fd;
+	if (child->env != NULL)
+		args.envp = (const char *const *)child->env;
 
 	child->started_ms = now_ms();
 	child->intermediate = fork();
@@ -427,6 +506,7 @@ cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_optio
 	}
 
 	/* Keep only the parent's ends. */
+	close_fd(&relay_fd);
 	close_fd(&f.report[1]);
 	close_fd(&f.status[1]);
 	close_fd(&f.control[1]);
@@ -460,6 +540,7 @@ cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_optio
 	return CORDON_OK;
 
 fail:
+	close_fd(&relay_fd);
 	spawn_fds_close(&f);
 	linux_confine_free(confine);
 	free(caller_fds);
@@ -523,6 +604,7 @@ static void finish_run(cordon_child *child, bool have_status, const spawn_status
 	close_fd(&child->status_fd);
 	close_fd(&child->control_fd);
 	close_fd(&child->supervisor_pidfd);
+	stop_proxy(child);
 	if (child->host_prepared)
 		linux_plan_cleanup_host(child->plan);
 	child->host_prepared = false;

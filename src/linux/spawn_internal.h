@@ -58,6 +58,7 @@ typedef struct supervisor_args {
 	int control_fd;	  /* read end, CLOEXEC */
 	int stdio_fds[3]; /* the command's 0, 1, 2 (pipes or the pty slave three times); -1: inherit */
 	int pty_master;	  /* -1 unless pty: lets the supervisor find the foreground group */
+	int relay_fd;	  /* -1 unless network proxy: the relay's end of the proxy control socket */
 	/* The caller's descriptors open before the run was set up: closed in
 	 * the intermediate so no run keeps another run's pipes open. */
 	const int *caller_fds;

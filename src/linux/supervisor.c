@@ -15,6 +15,8 @@
  * only what was prepared before the fork and no stdio. */
 #include "spawn_internal.h"
 
+#include "../proxy/proxy.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -78,7 +82,7 @@ static void close_if_open(int fd)
 static bool is_run_fd(const supervisor_args *args, int fd)
 {
 	if (fd == args->report_fd || fd == args->status_fd || fd == args->control_fd ||
-	    fd == args->pty_master)
+	    fd == args->pty_master || fd == args->relay_fd)
 		return true;
 	for (int i = 0; i < 3; i++)
 		if (fd == args->stdio_fds[i])
@@ -437,6 +441,61 @@ static void handle_signals(supervisor_state *state, int signal_fd)
 	reap_without_blocking(state);
 }
 
+/* A new network namespace starts with its loopback down; the command's
+ * own servers on 127.0.0.1 need it up. The supervisor still holds its
+ * capabilities in the namespace's owning user namespace. */
+static bool bring_loopback_up(const supervisor_args *args)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		report_errno(args, "cannot bring up the sandbox's loopback interface (socket)", errno);
+		return false;
+	}
+	struct ifreq request;
+	memset(&request, 0, sizeof(request));
+	snprintf(request.ifr_name, sizeof(request.ifr_name), "lo");
+	bool ok = ioctl(fd, SIOCGIFFLAGS, &request) == 0;
+	if (ok && (request.ifr_flags & IFF_UP) == 0) {
+		request.ifr_flags |= IFF_UP;
+		ok = ioctl(fd, SIOCSIFFLAGS, &request) == 0;
+	}
+	int saved = errno;
+	close(fd);
+	if (!ok)
+		report_errno(args, "cannot bring up the sandbox's loopback interface", saved);
+	return ok;
+}
+
+/* The proxy relay: inside the sandbox's network namespace, outside the
+ * command's confinement (it is cordon's code). It must hold no descriptor
+ * but its control socket, closed for real, or the proxy's end would stay
+ * open through it. It is not dumpable, so the command (no capabilities,
+ * same uid) cannot reach its descriptors through /proc. It dies with the
+ * pid namespace. */
+static bool start_relay(const supervisor_args *args)
+{
+	pid_t relay = fork();
+	if (relay < 0) {
+		report_errno(args, "cannot start the network proxy relay", errno);
+		return false;
+	}
+	if (relay == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		prctl(PR_SET_DUMPABLE, 0);
+		int fd = dup2(args->relay_fd, 3) < 0 ? -1 : 3;
+		int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null_fd >= 0) {
+			dup2(null_fd, 0);
+			dup2(null_fd, 1);
+			dup2(null_fd, 2);
+		}
+		syscall(SYS_close_range, 4U, ~0U, 0U);
+		_exit(fd < 0 ? 1 : cordon_relay_serve(fd, CORDON_PROXY_PORT) == 0 ? 0 : 1);
+	}
+	close(args->relay_fd);
+	return true;
+}
+
 static _Noreturn void supervisor_run(const supervisor_args *args)
 {
 	const linux_plan *plan = args->plan;
@@ -460,6 +519,10 @@ static _Noreturn void supervisor_run(const supervisor_args *args)
 			_exit(SETUP_FAILED_EXIT);
 		}
 	}
+	if (plan->sandboxed && (plan->clone_flags & CLONE_NEWNET) != 0 && !bring_loopback_up(args))
+		_exit(SETUP_FAILED_EXIT);
+	if (args->relay_fd >= 0 && !start_relay(args))
+		_exit(SETUP_FAILED_EXIT);
 	if (!wait_for_go(args))
 		_exit(SETUP_FAILED_EXIT);
 
