@@ -50,8 +50,16 @@ int linux_caps_drop_all(int cap_last, const char **step);
 /* --------------------------------------------------------------- seccomp */
 
 /* Parent: the filter for this plan as classic BPF (allocates
- * prog->filter; release with free()). */
+ * prog->filter; release with free()): the build's precompiled program. */
 cordon_code linux_seccomp_prepare(const linux_plan *plan, struct sock_fprog *prog, cordon_error *err);
+
+/* The one bit of the plan the filter depends on. */
+bool linux_seccomp_inet_allowed(const linux_plan *plan);
+
+/* Compiles the filter with libseccomp (allocates prog->filter): used by
+ * the build to generate the precompiled programs, and by the test that
+ * checks them. */
+cordon_code linux_seccomp_compile(bool inet_allowed, struct sock_fprog *prog, cordon_error *err);
 
 /* Command process: loads the filter (no_new_privs must already be set). */
 int linux_seccomp_load(const struct sock_fprog *prog);

@@ -221,6 +221,30 @@ static cordon_code read_host_sockets(linux_host *host, cordon_error *err)
 	return CORDON_OK;
 }
 
+static long read_sysctl(const char *path)
+{
+	char text[32] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	return n > 0 ? strtol(text, NULL, 10) : -1;
+}
+
+static bool userns_sysctls_allow(uid_t uid)
+{
+	if (read_sysctl("/proc/sys/user/max_user_namespaces") == 0)
+		return false;
+	if (uid != 0 && read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == 0)
+		return false;
+	/* Ubuntu 24.04+: unshare succeeds but the namespace holds no
+	 * capabilities, so the mounts would fail later with EPERM. */
+	if (uid != 0 && read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
+		return false;
+	return true;
+}
+
 cordon_code linux_host_probe(linux_host *host, cordon_error *err)
 {
 	memset(host, 0, sizeof(*host));
@@ -229,10 +253,13 @@ cordon_code linux_host_probe(linux_host *host, cordon_error *err)
 	host->landlock_abi = probe_landlock_abi();
 	host->seccomp_available = probe_seccomp();
 	host->mount_setattr_available = probe_mount_setattr();
-	ns_probe ns = probe_namespaces(host->uid, host->gid);
-	/* The network namespace is asked for only when network is off; its
-	 * absence shows up as a clear unshare error in that case. */
-	host->userns_available = ns.reached >= NS_STAGE_NET;
+	/* Per run, only the sysctls that forbid user namespaces outright are
+	 * read: forking a throw-away child to try them cost more than the
+	 * whole sandbox setup. The real attempt happens in the intermediate
+	 * process; if unshare fails there, cordon_spawn plans again without
+	 * user namespaces (and refuses unless best-effort). `cordon doctor`
+	 * still tries every step for real. */
+	host->userns_available = userns_sysctls_allow(host->uid);
 	cordon_code code = read_host_sockets(host, err);
 	if (code != CORDON_OK)
 		linux_host_free(host);
@@ -256,11 +283,14 @@ static const char userns_hint[] =
 	"allow unprivileged user namespaces: sysctl -w kernel.unprivileged_userns_clone=1 or, on Ubuntu "
 	"24.04+, kernel.apparmor_restrict_unprivileged_userns=0; check user.max_user_namespaces > 0";
 
+/* Never NULL: the list of features is fixed and shorter than the report's
+ * room; were it ever longer, the extra ones land in a discarded slot. */
 static cordon_host_feature *add_feature(cordon_host_report *report, const char *name, bool available)
 {
-	if (report->feature_count >= CORDON_HOST_FEATURES_MAX)
-		return NULL;
-	cordon_host_feature *f = &report->features[report->feature_count++];
+	static cordon_host_feature discarded;
+	cordon_host_feature *f = report->feature_count < CORDON_HOST_FEATURES_MAX
+					 ? &report->features[report->feature_count++]
+					 : &discarded;
 	memset(f, 0, sizeof(*f));
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	f->state = available ? CORDON_FEATURE_AVAILABLE : CORDON_FEATURE_MISSING;

@@ -477,7 +477,7 @@ cordon_code linux_mounts_apply(const linux_plan *plan, cordon_error *err)
 
 /* ------------------------------------------------------------ placeholders */
 
-/* A missing protected name is held by an empty directory (mode 0) that
+/* A missing protected name is held by an empty directory (mode 0555) that
  * cordon creates on the host before the run and binds read-only over
  * itself inside; afterwards it is removed if it is still the same empty
  * directory.
@@ -688,7 +688,10 @@ static cordon_code hold_placeholder(linux_plan_storage *s, const char *state_dir
 		return cordon_fail_errno(err, errno, "cannot hold the place of %s: locking %s failed",
 					 op->target, state_dir);
 	bool recorded = cordon_strlist_contains(record, op->target);
-	if (mkdir(op->target, 0) == 0) {
+	/* 0555, not 0: tools inside list the root (git status walks it), and
+	 * an unreadable directory makes them warn; the read-only bind keeps it
+	 * empty either way. */
+	if (mkdir(op->target, 0555) == 0) {
 		p->created = true;
 	} else if (errno == EROFS) {
 		close_fd(&p->lock_fd);

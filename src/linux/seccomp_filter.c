@@ -5,6 +5,13 @@
  * libseccomp and exported as classic BPF; the command process only hands
  * the finished program to the kernel (no allocation after fork).
  *
+ * The filter depends on one bit of the plan (whether inet sockets are
+ * allowed), and compiling it costs milliseconds per run, more than the
+ * rest of the sandbox setup. So the build compiles both variants once
+ * with this same code (tools/seccomp_programs_gen.c) into a generated
+ * header, and a run copies the matching program. unit.test_seccomp_programs
+ * checks the built-in programs equal a fresh compile.
+ *
  * On x86_64 the i386 ABI (int $0x80) gets the same rules, and the x32 ABI
  * and any other architecture are killed outright, so a 32-bit syscall
  * number cannot slip past a 64-bit rule.
@@ -122,9 +129,8 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsi
 	return seccomp_rule_add_array(ctx, action, nr, count, args);
 }
 
-static bool socket_family_allowed(const linux_plan *plan, int family)
+static bool socket_family_allowed(bool inet, int family)
 {
-	bool inet = plan->use_netns || plan->policy->network == CORDON_NETWORK_ON;
 	switch (family) {
 	case AF_UNIX: return true;
 	case AF_INET:
@@ -134,11 +140,11 @@ static bool socket_family_allowed(const linux_plan *plan, int family)
 	}
 }
 
-static int add_socket_rules(scmp_filter_ctx ctx, const linux_plan *plan, const char *name)
+static int add_socket_rules(scmp_filter_ctx ctx, bool inet, const char *name)
 {
 	int rc;
 	for (int family = 0; family < AF_LIMIT; family++) {
-		if (socket_family_allowed(plan, family))
+		if (socket_family_allowed(inet, family))
 			continue;
 		struct scmp_arg_cmp arg = arg_cmp(0, SCMP_CMP_EQ, (scmp_datum_t)family, 0);
 		if ((rc = add_rule(ctx, DENY, name, 1, &arg)) != 0)
@@ -200,7 +206,7 @@ static int add_personality_rules(scmp_filter_ctx ctx)
 	return add_rule(ctx, DENY, "personality", 1, &above);
 }
 
-static cordon_code build_filter(scmp_filter_ctx ctx, const linux_plan *plan, cordon_error *err)
+static cordon_code build_filter(scmp_filter_ctx ctx, bool inet, cordon_error *err)
 {
 	int rc;
 	const char *what = "an attribute";
@@ -232,10 +238,10 @@ static cordon_code build_filter(scmp_filter_ctx ctx, const linux_plan *plan, cor
 	if ((rc = add_personality_rules(ctx)) != 0)
 		goto fail;
 	what = "socket";
-	if ((rc = add_socket_rules(ctx, plan, "socket")) != 0)
+	if ((rc = add_socket_rules(ctx, inet, "socket")) != 0)
 		goto fail;
 	what = "socketpair";
-	if ((rc = add_socket_rules(ctx, plan, "socketpair")) != 0)
+	if ((rc = add_socket_rules(ctx, inet, "socketpair")) != 0)
 		goto fail;
 	return CORDON_OK;
 fail:
@@ -285,7 +291,39 @@ out:
 	return code;
 }
 
+bool linux_seccomp_inet_allowed(const linux_plan *plan)
+{
+	/* With a network namespace the command has only its own loopback (or
+	 * the proxy relay); without one, inet means the host network. */
+	return plan->use_netns || plan->policy->network == CORDON_NETWORK_ON;
+}
+
+#ifdef CORDON_HAVE_SECCOMP_PROGRAMS
+#include "cordon_seccomp_programs.h"
+
 cordon_code linux_seccomp_prepare(const linux_plan *plan, struct sock_fprog *prog, cordon_error *err)
+{
+	bool inet = linux_seccomp_inet_allowed(plan);
+	const struct sock_filter *program =
+		inet ? cordon_seccomp_program_inet : cordon_seccomp_program_no_inet;
+	size_t count =
+		inet ? sizeof(cordon_seccomp_program_inet) / sizeof(cordon_seccomp_program_inet[0])
+		     : sizeof(cordon_seccomp_program_no_inet) / sizeof(cordon_seccomp_program_no_inet[0]);
+	prog->filter = malloc(count * sizeof(*program));
+	if (prog->filter == NULL)
+		return cordon_fail(err, CORDON_E_NOMEM, "cannot prepare the seccomp filter: out of memory");
+	memcpy(prog->filter, program, count * sizeof(*program));
+	prog->len = (unsigned short)count;
+	return CORDON_OK;
+}
+#else
+cordon_code linux_seccomp_prepare(const linux_plan *plan, struct sock_fprog *prog, cordon_error *err)
+{
+	return linux_seccomp_compile(linux_seccomp_inet_allowed(plan), prog, err);
+}
+#endif
+
+cordon_code linux_seccomp_compile(bool inet, struct sock_fprog *prog, cordon_error *err)
 {
 	prog->filter = NULL;
 	prog->len = 0;
@@ -294,7 +332,7 @@ cordon_code linux_seccomp_prepare(const linux_plan *plan, struct sock_fprog *pro
 	if (ctx == NULL)
 		return cordon_fail(err, CORDON_E_NOMEM,
 				   "cannot start a seccomp filter (libseccomp: out of memory)");
-	cordon_code code = build_filter(ctx, plan, err);
+	cordon_code code = build_filter(ctx, inet, err);
 	if (code == CORDON_OK)
 		code = export_filter(ctx, prog, err);
 	seccomp_release(ctx);

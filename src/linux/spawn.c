@@ -48,7 +48,8 @@ struct cordon_child {
 	int64_t kill_requested_ms;
 	bool hard_killed;
 
-	int exec_code; /* 126/127 when the command could not be executed */
+	bool namespaces_failed; /* unshare failed in the intermediate */
+	int exec_code;		/* 126/127 when the command could not be executed */
 	char exec_detail[256];
 
 	bool finished;
@@ -297,6 +298,14 @@ static cordon_code read_reports(cordon_child *child, int report_fd, cordon_error
 					err->sys_errno = report.sys_errno;
 			}
 			break;
+		case SPAWN_REPORT_NAMESPACES_FAILED:
+			child->namespaces_failed = true;
+			if (failure == CORDON_OK) {
+				failure = cordon_fail(err, CORDON_E_UNSUPPORTED, "%s", report.message);
+				if (err != NULL)
+					err->sys_errno = report.sys_errno;
+			}
+			break;
 		case SPAWN_REPORT_EXEC_FAILED:
 			child->exec_code = report.value;
 			memcpy(child->exec_detail, report.message, sizeof(child->exec_detail));
@@ -427,12 +436,16 @@ static cordon_code start_proxy(cordon_child *child, const cordon_resolved *polic
 		child, options->envp != NULL ? options->envp : (const char *const *)environ, err);
 }
 
-/* Plans the run. */
-static cordon_code plan_run(cordon_child *child, const cordon_resolved *policy, cordon_error *err)
+/* Plans the run. without_userns: an earlier attempt could not create the
+ * namespaces, so plan as on a host without them. */
+static cordon_code plan_run(cordon_child *child, const cordon_resolved *policy, bool without_userns,
+			    cordon_error *err)
 {
 	cordon_code code = linux_host_probe(&child->host, err);
 	if (code != CORDON_OK)
 		return code;
+	if (without_userns)
+		child->host.userns_available = false;
 	code = linux_plan_build(policy, &child->host, &child->plan, err);
 	if (code != CORDON_OK)
 		return code;
@@ -454,12 +467,31 @@ static cordon_code prepare_run(cordon_child *child, linux_confine **confine, cor
 	return linux_confine_prepare(child->plan, confine, err);
 }
 
+static cordon_code spawn_attempt(const cordon_resolved *policy, const cordon_spawn_options *options,
+				 bool without_userns, bool *namespaces_failed, cordon_child **out,
+				 cordon_error *err);
+
 cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_options *options,
 			 cordon_child **out, cordon_error *err)
 {
 	cordon_code code = validate_spawn(policy, options, out, err);
 	if (code != CORDON_OK)
 		return code;
+	bool namespaces_failed = false;
+	code = spawn_attempt(policy, options, false, &namespaces_failed, out, err);
+	if (code == CORDON_OK || !namespaces_failed)
+		return code;
+	/* The host forbids user namespaces in a way its sysctls did not show:
+	 * plan again without them, which refuses with a hint, or runs the
+	 * best-effort layers when the caller asked for that. */
+	return spawn_attempt(policy, options, true, &namespaces_failed, out, err);
+}
+
+static cordon_code spawn_attempt(const cordon_resolved *policy, const cordon_spawn_options *options,
+				 bool without_userns, bool *namespaces_failed, cordon_child **out,
+				 cordon_error *err)
+{
+	cordon_code code;
 	cordon_child *child = child_new(options);
 	if (child == NULL)
 		return cordon_fail(err, CORDON_E_NOMEM, "cannot start the command: out of memory");
@@ -471,7 +503,7 @@ cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_optio
 	spawn_fds_init(&f);
 
 	int relay_fd = -1;
-	code = plan_run(child, policy, err);
+	code = plan_run(child, policy, without_userns, err);
 	if (code == CORDON_OK)
 		code = start_proxy(child, policy, options, &relay_fd, err);
 	/* Listed after the proxy started, so the intermediate closes the
@@ -540,6 +572,7 @@ cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_optio
 	return CORDON_OK;
 
 fail:
+	*namespaces_failed = child->namespaces_failed;
 	close_fd(&relay_fd);
 	spawn_fds_close(&f);
 	linux_confine_free(confine);

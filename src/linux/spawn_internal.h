@@ -16,6 +16,7 @@ typedef enum spawn_report_kind {
 	SPAWN_REPORT_SUPERVISOR_PID = 1, /* value: the supervisor's pid as the caller sees it */
 	SPAWN_REPORT_SETUP_ERROR,	 /* value: cordon_code; the command never ran */
 	SPAWN_REPORT_EXEC_FAILED,	 /* value: 126 or 127; the command could not be executed */
+	SPAWN_REPORT_NAMESPACES_FAILED,	 /* unshare failed: plan again without user namespaces */
 } spawn_report_kind;
 
 typedef struct spawn_report {

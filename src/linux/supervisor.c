@@ -346,9 +346,40 @@ static void reap_without_blocking(supervisor_state *state)
 /* Full-access mode has no namespace to tear down: SIGKILL every child of
  * this subreaper; their orphans are reparented here and killed on the next
  * pass. */
+/* Full-access mode: orphans of the run were reparented to this subreaper.
+ * /proc/self/task/TID/children names them directly; only without it
+ * (CONFIG_PROC_CHILDREN off) is every process's stat read. */
+static bool kill_listed_children(pid_t self)
+{
+	char path[64], list[4096];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)self, (int)self);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, list, sizeof(list) - 1);
+	close(fd);
+	if (n < 0)
+		return false;
+	list[n] = '\0';
+	for (char *p = list; *p != '\0';) {
+		char *end;
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (pid > 0)
+			kill((pid_t)pid, SIGKILL);
+		p = end;
+	}
+	/* A full buffer may have cut the list: the caller loops until
+	 * waitpid reports no children, so the rest is found next round. */
+	return true;
+}
+
 static void kill_children_of_self(void)
 {
 	pid_t self = getpid();
+	if (kill_listed_children(self))
+		return;
 	DIR *proc = opendir("/proc");
 	if (proc == NULL)
 		return;
@@ -598,7 +629,11 @@ _Noreturn void linux_intermediate_run(const supervisor_args *args)
 		uid_t uid = getuid();
 		gid_t gid = getgid();
 		if (unshare(plan->clone_flags) < 0) {
-			report_errno(args, "cannot create the sandbox's namespaces (unshare)", errno);
+			char message[256];
+			snprintf(message, sizeof(message),
+				 "cannot create the sandbox's namespaces (unshare): %s", strerror(errno));
+			spawn_report_send(args->report_fd, SPAWN_REPORT_NAMESPACES_FAILED,
+					  CORDON_E_UNSUPPORTED, errno, message);
 			_exit(SETUP_FAILED_EXIT);
 		}
 		if ((plan->clone_flags & CLONE_NEWUSER) != 0 && !write_id_maps(args, uid, gid))
