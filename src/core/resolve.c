@@ -546,9 +546,11 @@ static cordon_code add_root(cordon_resolved *r, char *path, cordon_root_kind kin
 	return CORDON_OK;
 }
 
-/* A root is dropped when another root covers it: a strict ancestor, or
- * the same path listed earlier (the workspace is listed first, so it
- * wins ties). The survivors keep their order. */
+/* A root is dropped only when the same path was listed earlier (the
+ * workspace is listed first, so it wins ties). A root nested inside
+ * another is kept: protected names hold at the top of every root the
+ * caller named, so a workspace under the temp directory keeps its own
+ * .git read-only. The survivors keep their order. */
 static bool root_is_within(const char *path, const char *root)
 {
 #ifdef _WIN32
@@ -564,7 +566,7 @@ static bool root_is_covered(const cordon_resolved *r, size_t i)
 		if (i == j || !root_is_within(r->roots[i].path, r->roots[j].path))
 			continue;
 		bool same = root_is_within(r->roots[j].path, r->roots[i].path);
-		if (!same || j < i)
+		if (same && j < i)
 			return true;
 	}
 	return false;

@@ -16,9 +16,9 @@
  *  - cwd and roots must exist and be directories (CORDON_E_NOT_FOUND /
  *    CORDON_E_INVALID);
  *  - workspace-write: roots = cwd (WORKSPACE), extra roots (EXTRA), and
- *    $TMPDIR or /tmp (TMP) unless tmp_writable is false; duplicates and
- *    roots nested inside another root are dropped (the outer one wins,
- *    WORKSPACE kind wins ties);
+ *    $TMPDIR or /tmp (TMP) unless tmp_writable is false; duplicates are
+ *    dropped (WORKSPACE kind wins ties); roots nested inside another root
+ *    are kept, because protected names hold at the top of every root;
  *  - read-only and full-access: no writable roots;
  *  - state dir: $XDG_STATE_HOME/cordon, else $HOME/.local/state/cordon;
  *    never writable from inside, whatever the roots say (backends protect

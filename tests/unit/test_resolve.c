@@ -195,7 +195,7 @@ static void relative_dotdot_and_trailing_slashes(void **state)
 	fakefs_free(fs);
 }
 
-static void duplicate_and_nested_roots_are_dropped(void **state)
+static void duplicate_roots_are_dropped_nested_roots_kept(void **state)
 {
 	(void)state;
 	fakefs *fs = standard_fs();
@@ -204,18 +204,19 @@ static void duplicate_and_nested_roots_are_dropped(void **state)
 	for (size_t i = 0; i < ARRAY_LENGTH(extra); i++)
 		assert_int_equal(cordon_policy_add_writable_root(p, extra[i], NULL), CORDON_OK);
 	cordon_resolved *r = resolve_ok(p, fs);
-	/* /w as an extra root ties with the workspace, which wins; the outer /x wins over /x/y */
-	const expected_root roots[] = {{"/w", CORDON_ROOT_WORKSPACE},
-				       {"/x", CORDON_ROOT_EXTRA},
-				       {"/z", CORDON_ROOT_EXTRA},
-				       {"/tmp", CORDON_ROOT_TMP}};
-	assert_roots(r, roots, 4);
+	/* /w as an extra root ties with the workspace, which wins; later
+	 * spellings of /x and /z are duplicates; the nested /x/y and /w/a stay
+	 * roots of their own, so protected names hold at their tops too */
+	const expected_root roots[] = {{"/w", CORDON_ROOT_WORKSPACE}, {"/x/y", CORDON_ROOT_EXTRA},
+				       {"/x", CORDON_ROOT_EXTRA},     {"/z", CORDON_ROOT_EXTRA},
+				       {"/w/a", CORDON_ROOT_EXTRA},   {"/tmp", CORDON_ROOT_TMP}};
+	assert_roots(r, roots, 6);
 	cordon_resolved_free(r);
 	cordon_policy_free(p);
 	fakefs_free(fs);
 }
 
-static void workspace_inside_an_outer_root_keeps_the_outer(void **state)
+static void workspace_inside_an_outer_root_stays_a_root(void **state)
 {
 	(void)state;
 	fakefs *fs = standard_fs();
@@ -225,8 +226,10 @@ static void workspace_inside_an_outer_root_keeps_the_outer(void **state)
 	fakefs_setenv(fs, "TMPDIR", "/w/b");
 	cordon_resolved *r = resolve_ok(p, fs);
 	assert_string_equal(cordon_resolved_cwd(r), "/w/a");
-	const expected_root roots[] = {{"/w", CORDON_ROOT_EXTRA}};
-	assert_roots(r, roots, 1);
+	/* the workspace's own .git must stay protected even though /w is writable */
+	const expected_root roots[] = {
+		{"/w/a", CORDON_ROOT_WORKSPACE}, {"/w", CORDON_ROOT_EXTRA}, {"/w/b", CORDON_ROOT_TMP}};
+	assert_roots(r, roots, 3);
 	cordon_resolved_free(r);
 	cordon_policy_free(p);
 	fakefs_free(fs);
@@ -242,8 +245,9 @@ static void root_through_a_trusted_link_is_canonical(void **state)
 	assert_int_equal(cordon_policy_add_writable_root(p, "/home/u/proj/sub", NULL), CORDON_OK);
 	cordon_resolved *r = resolve_ok(p, fs);
 	assert_string_equal(cordon_resolved_cwd(r), "/data/home/u/proj");
-	const expected_root roots[] = {{"/data/home/u/proj", CORDON_ROOT_WORKSPACE}};
-	assert_roots(r, roots, 1);
+	const expected_root roots[] = {{"/data/home/u/proj", CORDON_ROOT_WORKSPACE},
+				       {"/data/home/u/proj/sub", CORDON_ROOT_EXTRA}};
+	assert_roots(r, roots, 2);
 	cordon_resolved_free(r);
 	cordon_policy_free(p);
 	fakefs_free(fs);
@@ -753,7 +757,7 @@ static void digest_is_stable_and_tracks_the_policy(void **state)
 	/* a different spelling of the same thing digests the same */
 	cordon_policy *q = cordon_policy_new();
 	assert_int_equal(cordon_policy_set_cwd(q, "/w/a/../", NULL), CORDON_OK);
-	assert_int_equal(cordon_policy_add_writable_root(q, "/w/b", NULL), CORDON_OK); /* nested: dropped */
+	assert_int_equal(cordon_policy_add_writable_root(q, "/w/", NULL), CORDON_OK); /* duplicate: dropped */
 	char *same = digest_of(q, fs);
 	assert_string_equal(base, same);
 	free(same);
@@ -936,8 +940,8 @@ int main(void)
 		cmocka_unit_test(workspace_write_defaults),
 		cmocka_unit_test(read_only_and_full_access_have_no_roots),
 		cmocka_unit_test(relative_dotdot_and_trailing_slashes),
-		cmocka_unit_test(duplicate_and_nested_roots_are_dropped),
-		cmocka_unit_test(workspace_inside_an_outer_root_keeps_the_outer),
+		cmocka_unit_test(duplicate_roots_are_dropped_nested_roots_kept),
+		cmocka_unit_test(workspace_inside_an_outer_root_stays_a_root),
 		cmocka_unit_test(root_through_a_trusted_link_is_canonical),
 		cmocka_unit_test(relative_link_in_trusted_directory_is_followed),
 		cmocka_unit_test(failures_have_exact_messages),
