@@ -55,8 +55,9 @@ struct cordon_child {
 	bool finished;
 	cordon_exit exit;
 
-	cordon_proxy *proxy; /* network proxy: the allowlist proxy thread */
-	char **env;	     /* the command's environment when cordon adds to it (allocated) */
+	cordon_proxy *proxy;  /* network proxy: the allowlist proxy thread */
+	char **env;	      /* the command's environment when cordon adds to it (allocated) */
+	char no_proxy[2][80]; /* the NO_PROXY= and no_proxy= entries of env */
 };
 
 static int64_t now_ms(void)
@@ -392,10 +393,35 @@ static bool env_name_matches(const char *entry, const char *assignment)
 	return strncmp(entry, assignment, name_length) == 0 && entry[name_length] == '=';
 }
 
+/* NO_PROXY sends the sandbox's own loopback names past the proxy, so the
+ * command's own servers stay reachable; a name the caller allowlisted is
+ * left out, because then the caller means the host's. Writes
+ * "NO_PROXY=...\0no_proxy=...\0" into child->no_proxy. */
+static void build_no_proxy(cordon_child *child, const cordon_resolved *policy)
+{
+	static const char *const loopback_names[] = {"localhost", "127.0.0.1", "::1"};
+	char list[64] = "";
+	for (size_t i = 0; i < sizeof(loopback_names) / sizeof(loopback_names[0]); i++) {
+		if (cordon_proxy_host_allowed((const char *const *)policy->allowed_domains.items,
+					      policy->allowed_domains.count, loopback_names[i]))
+			continue;
+		size_t used = strlen(list);
+		snprintf(list + used, sizeof(list) - used, "%s%s", used ? "," : "", loopback_names[i]);
+	}
+	snprintf(child->no_proxy[0], sizeof(child->no_proxy[0]), "NO_PROXY=%s", list);
+	snprintf(child->no_proxy[1], sizeof(child->no_proxy[1]), "no_proxy=%s", list);
+}
+
+static bool is_no_proxy(const char *entry)
+{
+	return strncmp(entry, "NO_PROXY=", 9) == 0 || strncmp(entry, "no_proxy=", 9) == 0;
+}
+
 /* The command's environment with the proxy variables set (replacing any
  * the caller had). Allocates child->env: an array of pointers into the
- * caller's strings and static ones. */
-static cordon_code build_proxy_environment(cordon_child *child, const char *const *base, cordon_error *err)
+ * caller's strings, static ones and child->no_proxy. */
+static cordon_code build_proxy_environment(cordon_child *child, const cordon_resolved *policy,
+					   const char *const *base, cordon_error *err)
 {
 	const char *const *proxy_env = cordon_proxy_environment();
 	size_t base_count = 0, proxy_count = 0;
@@ -403,19 +429,23 @@ static cordon_code build_proxy_environment(cordon_child *child, const char *cons
 		base_count++;
 	while (proxy_env[proxy_count] != NULL)
 		proxy_count++;
-	child->env = calloc(base_count + proxy_count + 1, sizeof(*child->env));
+	child->env = calloc(base_count + proxy_count + 3, sizeof(*child->env));
 	if (child->env == NULL)
 		return cordon_fail(err, CORDON_E_NOMEM, "cannot start the command: out of memory");
 	size_t used = 0;
 	for (size_t i = 0; i < base_count; i++) {
-		bool replaced = false;
+		bool replaced = is_no_proxy(base[i]);
 		for (size_t j = 0; j < proxy_count && !replaced; j++)
 			replaced = env_name_matches(base[i], proxy_env[j]);
 		if (!replaced)
 			child->env[used++] = (char *)base[i];
 	}
 	for (size_t j = 0; j < proxy_count; j++)
-		child->env[used++] = (char *)proxy_env[j];
+		if (!is_no_proxy(proxy_env[j]))
+			child->env[used++] = (char *)proxy_env[j];
+	build_no_proxy(child, policy);
+	child->env[used++] = child->no_proxy[0];
+	child->env[used++] = child->no_proxy[1];
 	return CORDON_OK;
 }
 
@@ -433,7 +463,7 @@ static cordon_code start_proxy(cordon_child *child, const cordon_resolved *polic
 	if (code != CORDON_OK)
 		return code;
 	return build_proxy_environment(
-		child, options->envp != NULL ? options->envp : (const char *const *)environ, err);
+		child, policy, options->envp != NULL ? options->envp : (const char *const *)environ, err);
 }
 
 /* Plans the run. without_userns: an earlier attempt could not create the
