@@ -1,0 +1,110 @@
+/* cordon: the command-line front of libcordon. */
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static const char top_usage[] = "Usage: cordon run [options] -- PROGRAM [ARG...]\n"
+				"       cordon --sandbox-policy-cwd DIR POLICY -- PROGRAM [ARG...]\n"
+				"       cordon doctor | setup | version | --help\n"
+				"\n"
+				"Runs PROGRAM under an operating-system sandbox: by default it may write\n"
+				"only in the working directory and the temp directory, never in .git,\n"
+				".codex, .agents or .cordon, and has no network.\n"
+				"\n"
+				"Commands:\n"
+				"  run       run a command in the sandbox ('cordon run --help' for options)\n"
+				"  doctor    show what this host can enforce, and what to do about the rest\n"
+				"  setup     one-time setup (Windows); nothing to do on Linux\n"
+				"  version   print cordon's version\n"
+				"\n"
+				"Compatibility form: POLICY is read-only, workspace-write or a JSON object;\n"
+				"DIR is the working directory and workspace root.\n"
+				"\n"
+				"Exit status: the command's own; 124 timeout; 125 cordon could not do what\n"
+				"was asked; 126 not executable; 127 not found; 128+N killed by signal N.\n";
+
+static const char run_usage[] =
+	"Usage: cordon run [options] -- PROGRAM [ARG...]\n"
+	"\n"
+	"  -C, --cwd DIR           working directory, and the workspace root (default .)\n"
+	"  -m, --mode MODE         read-only, workspace-write (default) or full-access\n"
+	"                          (full-access: no sandbox at all)\n"
+	"  -w, --writable DIR      one more writable root (repeatable)\n"
+	"      --protect NAME      keep NAME read-only in every writable root (repeatable;\n"
+	"                          adds to .git .codex .agents .cordon)\n"
+	"      --deny-read PATH    a path the command may not read (repeatable)\n"
+	"  -n, --network MODE      off (default), on, or proxy\n"
+	"      --allow-domain NAME with --network proxy: a host the command may reach\n"
+	"                          (*.example.org allowed; repeatable)\n"
+	"  -t, --timeout SEC       kill every process of the run after SEC seconds\n"
+	"                          (decimals allowed); exit 124\n"
+	"      --pty               run on a pseudo-terminal (interactive programs)\n"
+	"      --no-tmp            workspace-write without a writable temp directory\n"
+	"      --best-effort       run with what this host can enforce, saying what is\n"
+	"                          missing (default: refuse)\n"
+	"      --policy FILE       read settings from a cordon policy JSON file first;\n"
+	"                          options on the command line then override or add\n"
+	"      --print-policy      print the resolved policy as JSON and run nothing\n"
+	"  -q, --quiet             no summary lines on stderr\n"
+	"  -h, --help              this help\n"
+	"\n"
+	"The first argument that is not an option starts the command; '--' makes\n"
+	"that explicit.\n";
+
+void cli_say(const char *format, ...)
+{
+	va_list ap;
+	fflush(stdout);
+	fputs("cordon: ", stderr);
+	va_start(ap, format);
+	vfprintf(stderr, format, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static int print_and_exit(const char *text)
+{
+	fputs(text, stdout);
+	return fflush(stdout) == 0 ? 0 : CLI_EXIT_CORDON_ERROR;
+}
+
+static int dispatch(const cli_args *args)
+{
+	switch (args->command) {
+	case CLI_COMMAND_RUN:
+	case CLI_COMMAND_COMPAT: return cli_run(args);
+	case CLI_COMMAND_DOCTOR: return cli_doctor();
+	case CLI_COMMAND_SETUP:
+		return print_and_exit("cordon setup: nothing to set up on Linux; "
+				      "run 'cordon doctor' to see what this host can enforce\n");
+	case CLI_COMMAND_VERSION: return print_and_exit("cordon " CORDON_VERSION "\n");
+	case CLI_COMMAND_HELP: return print_and_exit(top_usage);
+	case CLI_COMMAND_RUN_HELP: return print_and_exit(run_usage);
+	}
+	return CLI_EXIT_CORDON_ERROR;
+}
+
+int main(int argc, char **argv)
+{
+	char message[CLI_MESSAGE_MAX];
+	cli_args args;
+	int status;
+
+	switch (cli_args_parse(argc, argv, &args, message)) {
+	case CLI_PARSE_OK: status = dispatch(&args); break;
+	case CLI_PARSE_ERROR:
+		cli_say("%s", message);
+		status = CLI_EXIT_CORDON_ERROR;
+		break;
+	case CLI_PARSE_NOMEM:
+	default:
+		cli_say("out of memory while reading the command line: the system is short of memory; "
+			"free some and retry");
+		status = CLI_EXIT_CORDON_ERROR;
+		break;
+	}
+	cli_args_free(&args);
+	return status;
+}

@@ -1,0 +1,278 @@
+/* --pty: the user's terminal in raw mode, relayed to and from the pty the
+ * command runs on. In raw mode Ctrl-C and Ctrl-Z are plain bytes; the
+ * pty's own line discipline turns them into signals for the command, so
+ * they reach the command and never cordon. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define RELAY_SLICE_MS 50
+/* After the run ended, how long the pty may stay silent without reaching
+ * end of file before the relay stops waiting for it. */
+#define DRAIN_IDLE_MS  1000
+#define DRAIN_SLICE_MS 100
+#define RELAY_BUFFER   16384
+
+static struct termios saved_termios;
+static volatile sig_atomic_t raw_active;
+static bool restore_hooks_installed;
+
+void cli_terminal_restore(void)
+{
+	if (!raw_active)
+		return;
+	/* tcsetattr is async-signal-safe, so fatal signal handlers can call
+	 * this too. */
+	tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_termios);
+	raw_active = 0;
+}
+
+static void restore_and_die(int signal_number)
+{
+	cli_terminal_restore();
+	/* SA_RESETHAND put the default action back. */
+	raise(signal_number);
+}
+
+static void install_restore_hooks(void)
+{
+	static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
+	struct sigaction action;
+
+	if (restore_hooks_installed)
+		return;
+	restore_hooks_installed = true;
+	atexit(cli_terminal_restore);
+	memset(&action, 0, sizeof(action));
+	action.sa_handler = restore_and_die;
+	action.sa_flags = SA_RESETHAND;
+	sigemptyset(&action.sa_mask);
+	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		sigaction(fatal_signals[i], &action, NULL);
+}
+
+void cli_terminal_enter_raw(void)
+{
+	struct termios raw;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios) != 0)
+		return;
+	install_restore_hooks();
+	raw = saved_termios;
+	cfmakeraw(&raw);
+	if (tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0)
+		raw_active = 1;
+}
+
+bool cli_terminal_size(unsigned short *rows, unsigned short *cols)
+{
+	struct winsize size;
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &size) != 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) != 0)
+		return false;
+	if (size.ws_row == 0 || size.ws_col == 0)
+		return false;
+	*rows = size.ws_row;
+	*cols = size.ws_col;
+	return true;
+}
+
+/* What the relay is doing, one field per direction. */
+typedef struct relay {
+	cordon_child *child;
+	int master;
+	bool master_open;
+	bool stdin_open;
+	bool stdin_eof_pending; /* stdin ended; tell the pty once input is flushed */
+	bool stdout_open;
+	char input[RELAY_BUFFER];
+	size_t input_length;
+	size_t input_offset;
+} relay;
+
+static void write_all_stdout(relay *r, const char *data, size_t length)
+{
+	while (r->stdout_open && length > 0) {
+		ssize_t written = write(STDOUT_FILENO, data, length);
+		if (written < 0 && errno == EINTR)
+			continue;
+		if (written <= 0) {
+			/* Nobody reads any more; keep draining so the command
+			 * is not stuck on a full pty. */
+			r->stdout_open = false;
+			return;
+		}
+		data += written;
+		length -= (size_t)written;
+	}
+}
+
+static void send_eof_if_due(relay *r)
+{
+	if (!r->stdin_eof_pending || r->input_length > 0)
+		return;
+	r->stdin_eof_pending = false;
+	if (r->master_open) {
+		cordon_error ignored;
+		cordon_child_close_stdin(r->child, &ignored);
+	}
+}
+
+static void read_stdin(relay *r)
+{
+	ssize_t got = read(STDIN_FILENO, r->input, sizeof(r->input));
+	if (got < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (got <= 0) {
+		r->stdin_open = false;
+		r->stdin_eof_pending = true;
+		send_eof_if_due(r);
+		return;
+	}
+	r->input_length = (size_t)got;
+	r->input_offset = 0;
+}
+
+static void write_master(relay *r)
+{
+	ssize_t written = write(r->master, r->input + r->input_offset, r->input_length - r->input_offset);
+	if (written < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (written < 0) {
+		/* The command's side is gone: its input has nowhere to go. */
+		r->input_length = 0;
+		r->stdin_open = false;
+		return;
+	}
+	r->input_offset += (size_t)written;
+	if (r->input_offset == r->input_length) {
+		r->input_length = 0;
+		send_eof_if_due(r);
+	}
+}
+
+/* Returns whether anything was read. */
+static bool read_master(relay *r)
+{
+	char buffer[RELAY_BUFFER];
+	ssize_t got = read(r->master, buffer, sizeof(buffer));
+	if (got < 0 && (errno == EINTR || errno == EAGAIN))
+		return false;
+	if (got <= 0) {
+		/* EIO: every descriptor of the pty's other side is closed. */
+		r->master_open = false;
+		return false;
+	}
+	write_all_stdout(r, buffer, (size_t)got);
+	return true;
+}
+
+static void forward_signals(relay *r)
+{
+	bool resized = false;
+	unsigned short rows, cols;
+
+	cli_signals_forward(r->child, &resized);
+	if (resized && cli_terminal_size(&rows, &cols)) {
+		cordon_error ignored;
+		cordon_child_resize(r->child, rows, cols, &ignored);
+	}
+}
+
+/* One round of poll over the signal pipe, stdin and the pty. Returns false
+ * when poll itself failed. */
+static bool relay_once(relay *r, int timeout_ms, bool *activity)
+{
+	struct pollfd fds[3];
+	nfds_t count = 0;
+	int stdin_slot = -1, master_slot = -1;
+
+	fds[count++] = (struct pollfd){.fd = cli_signals_fd(), .events = POLLIN};
+	if (r->stdin_open && r->input_length == 0 && r->master_open) {
+		stdin_slot = (int)count;
+		fds[count++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+	}
+	if (r->master_open) {
+		master_slot = (int)count;
+		fds[count++] = (struct pollfd){
+			.fd = r->master,
+			.events = (short)(POLLIN | (r->input_length > 0 ? POLLOUT : 0)),
+		};
+	}
+	*activity = false;
+	int ready = poll(fds, count, timeout_ms);
+	if (ready < 0)
+		return errno == EINTR;
+	if (ready == 0)
+		return true;
+	if (fds[0].revents & POLLIN)
+		forward_signals(r);
+	if (master_slot >= 0 && fds[master_slot].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
+		*activity = read_master(r) || !r->master_open;
+	if (master_slot >= 0 && r->master_open && fds[master_slot].revents & POLLOUT)
+		write_master(r);
+	if (stdin_slot >= 0 && fds[stdin_slot].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
+		read_stdin(r);
+	return true;
+}
+
+static cordon_code poll_failed(cordon_error *err)
+{
+	err->code = CORDON_E_SYSTEM;
+	err->sys_errno = errno;
+	snprintf(err->message, sizeof(err->message),
+		 "cannot relay the terminal: poll failed: %s; retry without --pty", strerror(errno));
+	return CORDON_E_SYSTEM;
+}
+
+cordon_code cli_terminal_relay(cordon_child *child, cordon_exit *exit_info, cordon_error *err)
+{
+	static relay r;
+	bool exited = false, activity;
+	int idle_ms = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.child = child;
+	r.master = cordon_child_fd(child, CORDON_STREAM_PTY);
+	r.master_open = r.master >= 0;
+	r.stdin_open = true;
+	r.stdout_open = true;
+	if (r.master_open)
+		fcntl(r.master, F_SETFL, fcntl(r.master, F_GETFL) | O_NONBLOCK);
+
+	while (!exited) {
+		cordon_code code;
+		if (!r.master_open) {
+			/* Nothing left to relay: just supervise. */
+			code = cordon_child_wait(child, RELAY_SLICE_MS, exit_info, err);
+			bool ignored = false;
+			cli_signals_forward(child, &ignored);
+		} else {
+			if (!relay_once(&r, RELAY_SLICE_MS, &activity))
+				return poll_failed(err);
+			code = cordon_child_wait(child, 0, exit_info, err);
+		}
+		if (code == CORDON_OK)
+			exited = true;
+		else if (code != CORDON_E_TIMEOUT)
+			return code;
+	}
+	/* The last bytes the command wrote may still sit in the pty; input
+	 * typed now has no one left to read it. */
+	r.stdin_open = false;
+	while (r.master_open && idle_ms < DRAIN_IDLE_MS) {
+		if (!relay_once(&r, DRAIN_SLICE_MS, &activity))
+			return poll_failed(err);
+		idle_ms = activity ? 0 : idle_ms + DRAIN_SLICE_MS;
+	}
+	return CORDON_OK;
+}

@@ -1,0 +1,592 @@
+#!/bin/bash
+# Behaviour of the cordon command as a user meets it: exact error lines and
+# exit statuses, what reaches stdout and stderr, signals, timeouts, the run
+# log. Usage: cli_test.sh PATH-TO-CORDON
+#
+# Prints "ok N - name" / "not ok N - name" / "ok N - name # SKIP reason"
+# per case, then "N passed, N failed[, N skipped]". Exits 1 on any failure.
+set -u
+
+if [ $# -ne 1 ] || [ ! -x "$1" ]; then
+	echo "usage: $0 PATH-TO-CORDON" >&2
+	exit 2
+fi
+CORDON=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/cli-behaviour.XXXXXX")
+# The sandboxed cases write into $T, so it must be a real, canonical path.
+T=$(cd "$T" && pwd -P)
+cleanup() {
+	chmod -R u+rwx "$T" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# Keep the user's own run log out of it.
+export XDG_STATE_HOME="$T/state"
+
+n=0 passed=0 failed=0 skipped=0
+ok() {
+	n=$((n + 1)) passed=$((passed + 1))
+	echo "ok $n - $1"
+}
+not_ok() {
+	n=$((n + 1)) failed=$((failed + 1))
+	echo "not ok $n - $1"
+	shift
+	for line in "$@"; do
+		echo "#   $line"
+	done
+}
+skip() {
+	n=$((n + 1)) skipped=$((skipped + 1))
+	echo "ok $n - $1 # SKIP $2"
+}
+
+# run_cordon ARG... : runs cordon with stdin from /dev/null; sets $status,
+# stdout in $T/out, stderr in $T/err.
+run_cordon() {
+	"$CORDON" "$@" </dev/null >"$T/out" 2>"$T/err"
+	status=$?
+}
+
+# expect_error NAME 'exact stderr line' ARG... : exit 125, that one line on
+# stderr, nothing on stdout.
+expect_error() {
+	local name=$1 line=$2
+	shift 2
+	run_cordon "$@"
+	local err lines
+	err=$(cat "$T/err")
+	lines=$(wc -l <"$T/err")
+	if [ "$status" -eq 125 ] && [ "$err" = "$line" ] && [ "$lines" -eq 1 ] && [ ! -s "$T/out" ]; then
+		ok "$name"
+	else
+		not_ok "$name" "status $status (want 125)" "stderr: $err" "want:   $line" "stdout bytes: $(wc -c <"$T/out")"
+	fi
+}
+
+# expect_library_error NAME 'text the line must contain' ARG... : exit 125
+# and one "cordon: " line (the wording is the library's).
+expect_library_error() {
+	local name=$1 needle=$2
+	shift 2
+	run_cordon "$@"
+	local err lines
+	err=$(cat "$T/err")
+	lines=$(wc -l <"$T/err")
+	if [ "$status" -eq 125 ] && [ "$lines" -eq 1 ] && [[ $err == "cordon: "* ]] &&
+		[[ $err != "cordon: cordon: "* ]] && [[ $err == *"$needle"* ]] && [ ! -s "$T/out" ]; then
+		ok "$name"
+	else
+		not_ok "$name" "status $status (want 125)" "stderr ($lines lines): $err" "want a line containing: $needle"
+	fi
+}
+
+# expect_status NAME WANT : compares $status after a run.
+expect_status() {
+	if [ "$status" -eq "$2" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "status $status (want $2)" "stderr: $(head -c 300 "$T/err")"
+	fi
+}
+
+# wait_for_file PATH : up to 5 s.
+wait_for_file() {
+	for _ in $(seq 50); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+mkdir -p "$T/ws" "$T/extra"
+echo "a file" >"$T/plainfile"
+
+# ------------------------------------------------------------ bad input
+
+expect_error "no command" \
+	"cordon: no command given: use 'cordon run [options] -- PROGRAM [ARG...]', or see 'cordon --help'"
+expect_error "unknown command" \
+	"cordon: unknown command 'rnu': use run, doctor, setup or version; see 'cordon --help'" rnu
+expect_error "unknown option" \
+	"cordon: unknown option '--frobnicate': see 'cordon run --help'" run --frobnicate -- true
+expect_error "unknown short option" \
+	"cordon: unknown option '-x': see 'cordon run --help'" run -x -- true
+expect_error "missing option argument (long)" \
+	"cordon: option '--cwd' needs a value: see 'cordon run --help'" run --cwd
+expect_error "missing option argument (short)" \
+	"cordon: option '-t' needs a value: see 'cordon run --help'" run -t
+expect_error "unknown mode" \
+	"cordon: unknown mode 'rw': use read-only, workspace-write or full-access" run -m rw -- true
+expect_error "unknown network mode" \
+	"cordon: unknown network mode 'maybe': use off, on or proxy" run --network maybe -- true
+expect_error "missing program" \
+	"cordon: no program to run: give one after '--', e.g. cordon run -- make test" run
+expect_error "missing program after --" \
+	"cordon: no program to run: give one after '--', e.g. cordon run -- make test" run -q --
+expect_error "--allow-domain without --network proxy" \
+	"cordon: --allow-domain needs --network proxy: add --network proxy, or drop --allow-domain" \
+	run --allow-domain example.org -- true
+expect_error "--writable with read-only" \
+	"cordon: extra writable roots need workspace-write mode: use --mode workspace-write, or drop --writable" \
+	run -m read-only -w "$T/extra" -- true
+for bad in 0 -1 abc 1e3 2147484; do
+	expect_error "bad --timeout '$bad'" \
+		"cordon: bad timeout '$bad': give seconds greater than 0 (at most 2147483), e.g. --timeout 30 or --timeout 2.5" \
+		run -t "$bad" -- true
+done
+expect_error "missing --policy file" \
+	"cordon: cannot read policy file '$T/nope.json': No such file or directory; check the path given to --policy" \
+	run --policy "$T/nope.json" -- true
+expect_error "--policy names a directory" \
+	"cordon: cannot read policy file '$T/ws': it is a directory; give --policy a cordon policy JSON file" \
+	run --policy "$T/ws" -- true
+if [ "$(id -u)" -ne 0 ]; then
+	echo '{}' >"$T/secret.json"
+	chmod 000 "$T/secret.json"
+	expect_error "unreadable --policy file" \
+		"cordon: cannot read policy file '$T/secret.json': Permission denied; check the path given to --policy" \
+		run --policy "$T/secret.json" -- true
+else
+	skip "unreadable --policy file" "root reads any file; runs in the unprivileged pass"
+fi
+printf '{"mode": "read-only",\n "network": }\n' >"$T/broken.json"
+expect_library_error "malformed --policy JSON" "line 2" run --policy "$T/broken.json" -- true
+echo '{"mode": "read-only"}' >"$T/ro.json"
+expect_error "policy file read-only plus --writable" \
+	"cordon: extra writable roots need workspace-write mode: use --mode workspace-write, or drop --writable" \
+	run --policy "$T/ro.json" -w "$T/extra" --print-policy
+expect_library_error "missing cwd" "$T/does-not-exist" run -C "$T/does-not-exist" -- true
+expect_library_error "cwd is not a directory" "$T/plainfile" run -C "$T/plainfile" -- true
+expect_error "compat form without policy" \
+	"cordon: --sandbox-policy-cwd needs a directory and a policy: cordon --sandbox-policy-cwd DIR POLICY -- PROGRAM [ARG...]" \
+	--sandbox-policy-cwd "$T/ws"
+expect_error "compat form without program" \
+	"cordon: no program to run: give one after '--', e.g. cordon --sandbox-policy-cwd DIR POLICY -- make test" \
+	--sandbox-policy-cwd "$T/ws" read-only --
+
+# ------------------------------------------------------------ information
+
+run_cordon version
+if [ "$status" -eq 0 ] && [ "$(cat "$T/out")" = "cordon 0.1.0" ] && [ ! -s "$T/err" ]; then
+	ok "version"
+else
+	not_ok "version" "status $status" "stdout: $(cat "$T/out")"
+fi
+run_cordon --version
+if [ "$status" -eq 0 ] && [ "$(cat "$T/out")" = "cordon 0.1.0" ]; then ok "--version"; else not_ok "--version" "status $status"; fi
+run_cordon --help
+if [ "$status" -eq 0 ] && grep -q '^Usage: cordon run \[options\] -- PROGRAM' "$T/out" && [ ! -s "$T/err" ]; then
+	ok "--help"
+else
+	not_ok "--help" "status $status"
+fi
+run_cordon run --help
+if [ "$status" -eq 0 ] && grep -q -- '--print-policy' "$T/out" && grep -q -- '--allow-domain' "$T/out"; then
+	ok "run --help"
+else
+	not_ok "run --help" "status $status"
+fi
+run_cordon setup
+if [ "$status" -eq 0 ] && grep -q 'nothing to set up' "$T/out"; then ok "setup on Linux"; else not_ok "setup on Linux" "status $status"; fi
+
+run_cordon doctor
+doctor_shape=$(python3 - "$T/out" <<'EOF'
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+if not lines or not lines[0].startswith("platform: "):
+    print("first line is not 'platform: ...'"); sys.exit()
+features = 0
+for line in lines[1:-1]:
+    if re.match(r"^  (ok      |MISSING |n/a     ) \S.*$", line):
+        features += 1
+    elif not re.match(r"^           (lost|Hint): \S", line):
+        print("unexpected line: %r" % line); sys.exit()
+if features == 0:
+    print("no feature lines")
+EOF
+)
+missing=$(grep -c '^  MISSING ' "$T/out")
+if [ -n "$doctor_shape" ]; then
+	not_ok "doctor output" "$doctor_shape"
+elif { [ "$missing" -eq 0 ] && [ "$status" -eq 0 ]; } || { [ "$missing" -gt 0 ] && [ "$status" -eq 1 ]; }; then
+	ok "doctor output and status ($missing missing, status $status)"
+else
+	not_ok "doctor output and status" "status $status with $missing missing"
+fi
+
+# ------------------------------------------------------------ --print-policy
+
+# --no-tmp: $T may itself lie in the temp directory, which would swallow
+# the other roots.
+run_cordon run --print-policy --no-tmp -C "$T/ws" -w "$T/extra" --protect .secret --deny-read "$T/plainfile" \
+	-n proxy --allow-domain example.org -- touch "$T/marker"
+shape=$(python3 - "$T/out" "$T" <<'EOF'
+import json, sys
+p = json.load(open(sys.argv[1]))
+t = sys.argv[2]
+want = {"mode", "cwd", "writable_roots", "protected_names", "deny_read", "network",
+        "allowed_domains", "state_dir", "best_effort"}
+problems = []
+if not want <= set(p):
+    problems.append("missing keys %s" % sorted(want - set(p)))
+else:
+    if p["mode"] != "workspace-write": problems.append("mode %r" % p["mode"])
+    if p["cwd"] != t + "/ws": problems.append("cwd %r" % p["cwd"])
+    roots = [(r.get("path"), r.get("kind")) for r in p["writable_roots"]]
+    if sorted(roots) != sorted([(t + "/ws", "workspace"), (t + "/extra", "extra")]):
+        problems.append("roots %r" % roots)
+    for name in (".git", ".codex", ".agents", ".cordon", ".secret"):
+        if name not in p["protected_names"]: problems.append("protected %s missing" % name)
+    if t + "/plainfile" not in p["deny_read"]: problems.append("deny_read %r" % p["deny_read"])
+    if p["network"] != "proxy": problems.append("network %r" % p["network"])
+    if p["allowed_domains"] != ["example.org"]: problems.append("domains %r" % p["allowed_domains"])
+    if p["state_dir"] != t + "/state/cordon": problems.append("state_dir %r" % p["state_dir"])
+print("; ".join(problems))
+EOF
+)
+if [ "$status" -eq 0 ] && [ -z "$shape" ] && [ ! -e "$T/marker" ]; then
+	ok "--print-policy prints the resolved policy and runs nothing"
+else
+	not_ok "--print-policy prints the resolved policy and runs nothing" "status $status" "$shape" \
+		"marker exists: $([ -e "$T/marker" ] && echo yes || echo no)" "stderr: $(cat "$T/err")"
+fi
+
+run_cordon run --print-policy -C "$T/ws" -m read-only --no-tmp
+mode=$(python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); print(p["mode"], len(p["writable_roots"]))' "$T/out" 2>&1)
+if [ "$status" -eq 0 ] && [ "$mode" = "read-only 0" ]; then
+	ok "--print-policy without a program, read-only has no writable roots"
+else
+	not_ok "--print-policy without a program, read-only has no writable roots" "status $status" "$mode"
+fi
+
+run_cordon run --policy "$T/ro.json" --print-policy -C "$T/ws"
+mode_file=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mode"])' "$T/out" 2>&1)
+run_cordon run --policy "$T/ro.json" -m workspace-write --print-policy -C "$T/ws"
+mode_override=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mode"])' "$T/out" 2>&1)
+if [ "$mode_file" = "read-only" ] && [ "$mode_override" = "workspace-write" ]; then
+	ok "--policy file applies first, options override it"
+else
+	not_ok "--policy file applies first, options override it" "file: $mode_file" "override: $mode_override"
+fi
+
+"$CORDON" run --policy <(echo '{"mode": "read-only"}') --print-policy -C "$T/ws" </dev/null >"$T/out" 2>"$T/err"
+status=$?
+mode_pipe=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mode"])' "$T/out" 2>&1)
+if [ "$status" -eq 0 ] && [ "$mode_pipe" = "read-only" ]; then
+	ok "--policy reads a pipe (process substitution)"
+else
+	not_ok "--policy reads a pipe (process substitution)" "status $status" "mode: $mode_pipe" "stderr: $(cat "$T/err")"
+fi
+
+# ------------------------------------------------------------ full-access runs
+
+FA=(run -m full-access -q --)
+
+run_cordon run -m full-access -- true
+if [ "$status" -eq 0 ] &&
+	[ "$(cat "$T/err")" = "cordon: full-access: the command runs WITHOUT a sandbox" ]; then
+	ok "full-access says so on stderr"
+else
+	not_ok "full-access says so on stderr" "status $status" "stderr: $(cat "$T/err")"
+fi
+run_cordon "${FA[@]}" true
+if [ "$status" -eq 0 ] && [ ! -s "$T/err" ] && [ ! -s "$T/out" ]; then ok "-q keeps stderr clean"; else
+	not_ok "-q keeps stderr clean" "status $status" "stderr: $(cat "$T/err")"
+fi
+
+head -c $((20 << 20)) /dev/urandom >"$T/a"
+head -c $((20 << 20)) /dev/urandom >"$T/b"
+(cd "$T" && "$CORDON" "${FA[@]}" sh -c 'cat a; cat b >&2' </dev/null >"$T/a.out" 2>"$T/b.err")
+status=$?
+if [ "$status" -eq 0 ] && cmp -s "$T/a" "$T/a.out" && cmp -s "$T/b" "$T/b.err"; then
+	ok "20 MiB on stdout and 20 MiB on stderr, separate and byte-exact"
+else
+	not_ok "20 MiB on stdout and 20 MiB on stderr, separate and byte-exact" "status $status" \
+		"stdout $(wc -c <"$T/a.out") bytes, stderr $(wc -c <"$T/b.err") bytes"
+fi
+"$CORDON" "${FA[@]}" cat <"$T/a" >"$T/a.cat" 2>"$T/err"
+status=$?
+if [ "$status" -eq 0 ] && cmp -s "$T/a" "$T/a.cat"; then ok "stdin passes through (20 MiB)"; else
+	not_ok "stdin passes through (20 MiB)" "status $status" "$(wc -c <"$T/a.cat") bytes"
+fi
+rm -f "$T/a" "$T/b" "$T/a.out" "$T/b.err" "$T/a.cat"
+
+run_cordon "${FA[@]}" sh -c 'exit 0'
+expect_status "exit status 0" 0
+run_cordon "${FA[@]}" sh -c 'exit 7'
+expect_status "exit status 7" 7
+printf '#!/bin/sh\necho should not run\n' >"$T/noexec"
+chmod 644 "$T/noexec"
+run_cordon "${FA[@]}" "$T/noexec"
+if [ "$status" -eq 126 ] && [ ! -s "$T/out" ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "^cordon: .*noexec" "$T/err"; then
+	ok "not executable: 126 and one line"
+else
+	not_ok "not executable: 126 and one line" "status $status" "stderr: $(cat "$T/err")"
+fi
+run_cordon "${FA[@]}" cordon-no-such-program-xyz
+if [ "$status" -eq 127 ] && [ "$(cat "$T/err")" = "cordon: cannot run 'cordon-no-such-program-xyz': not found in PATH" ]; then
+	ok "not found: 127 and the line naming it"
+else
+	not_ok "not found: 127 and the line naming it" "status $status" "stderr: $(cat "$T/err")"
+fi
+run_cordon "${FA[@]}" sh -c 'kill -9 $$'
+expect_status "killed by signal 9: 137" 137
+
+# Timeout: a double-forked, setsid'd grandchild must die with the run.
+start=$(date +%s%N)
+run_cordon run -m full-access -t 1 -- sh -c \
+	"(setsid sh -c 'sleep 2; touch \"$T/late\"' &); sleep 30"
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+timeout_err=$(cat "$T/err")
+sleep 2.5
+want_line="cordon: timed out after 1 s; every process of the run was killed"
+if [ "$status" -eq 124 ] && [ ! -e "$T/late" ] && [ "$elapsed_ms" -lt 5000 ] &&
+	[ "$timeout_err" = "cordon: full-access: the command runs WITHOUT a sandbox
+$want_line" ]; then
+	ok "timeout: 124, the summary line, and the setsid'd grandchild died"
+else
+	not_ok "timeout: 124, the summary line, and the setsid'd grandchild died" "status $status" \
+		"elapsed ${elapsed_ms} ms" "late file: $([ -e "$T/late" ] && echo created || echo absent)" \
+		"stderr: $timeout_err"
+fi
+run_cordon run -m full-access -q -t 0.3 -- sleep 10
+expect_status "decimal timeout 0.3 s" 124
+
+# Signals sent to cordon reach the command, which traps them (and gives
+# up by itself after about 5 s, so a lost signal fails rather than hangs).
+for sig in TERM INT HUP QUIT USR1 USR2; do
+	rm -f "$T/ready" "$T/got"
+	"$CORDON" "${FA[@]}" sh -c "trap 'echo $sig >\"$T/got\"; exit 3' $sig; touch \"$T/ready\"; i=0; while [ \$i -lt 100 ]; do sleep 0.05; i=\$((i+1)); done; exit 9" \
+		</dev/null >/dev/null 2>"$T/err" &
+	pid=$!
+	if wait_for_file "$T/ready"; then
+		kill -s "$sig" "$pid"
+	fi
+	wait "$pid"
+	status=$?
+	if [ "$status" -eq 3 ] && [ "$(cat "$T/got" 2>/dev/null)" = "$sig" ]; then
+		ok "SIG$sig to cordon reaches the command"
+	else
+		not_ok "SIG$sig to cordon reaches the command" "status $status" "marker: $(cat "$T/got" 2>&1)"
+	fi
+done
+
+# Run log.
+rm -rf "$T/state"
+"$CORDON" "${FA[@]}" true </dev/null >/dev/null 2>"$T/err"
+"$CORDON" "${FA[@]}" sh -c 'exit 7' </dev/null >/dev/null 2>>"$T/err"
+log=$(python3 - "$T/state/cordon/runs.jsonl" <<'EOF' 2>&1
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+print(len(lines), lines[0].get("program"), lines[0].get("exit_status"), lines[1].get("exit_status"),
+      lines[1].get("mode"))
+EOF
+)
+if [ "$log" = "2 true 0 7 full-access" ] && [ ! -s "$T/err" ]; then
+	ok "run log: one JSON line per run in \$XDG_STATE_HOME/cordon/runs.jsonl"
+else
+	not_ok "run log: one JSON line per run in \$XDG_STATE_HOME/cordon/runs.jsonl" "$log" "stderr: $(cat "$T/err")"
+fi
+# A directory where the log file should be: nobody, root included, can
+# append to it.
+mkdir -p "$T/state-broken/cordon/runs.jsonl"
+XDG_STATE_HOME="$T/state-broken" "$CORDON" "${FA[@]}" sh -c 'echo out; exit 7' </dev/null >"$T/out" 2>"$T/err"
+status=$?
+if [ "$status" -eq 7 ] && [ "$(cat "$T/out")" = "out" ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+	grep -q '^cordon: warning: run log not written: ' "$T/err"; then
+	ok "unwritable state dir: one warning, the run's status unaffected"
+else
+	not_ok "unwritable state dir: one warning, the run's status unaffected" "status $status" "stderr: $(cat "$T/err")"
+fi
+
+# --pty: the command is on a terminal, output arrives complete, status kept.
+run_cordon run -m full-access -q --pty -- sh -c 'test -t 0 && test -t 1 && echo on-a-tty; exit 5'
+if [ "$status" -eq 5 ] && grep -q 'on-a-tty' "$T/out"; then
+	ok "--pty: the command runs on a terminal, status kept"
+else
+	not_ok "--pty: the command runs on a terminal, status kept" "status $status" "stdout: $(head -c 200 "$T/out")"
+fi
+run_cordon run -m full-access -q --pty -- sh -c 'head -c 200000 /dev/zero | tr "\\0" x'
+if [ "$status" -eq 0 ] && [ "$(tr -d '\r\n' <"$T/out" | wc -c)" -eq 200000 ]; then
+	ok "--pty: the last bytes are drained"
+else
+	not_ok "--pty: the last bytes are drained" "status $status" "$(wc -c <"$T/out") bytes"
+fi
+printf 'typed-line\n' | "$CORDON" run -m full-access -q --pty -- sh -c 'read l; echo "got:$l"' >"$T/out" 2>"$T/err"
+status=$?
+if [ "$status" -eq 0 ] && grep -q 'got:typed-line' "$T/out"; then
+	ok "--pty: stdin (not a terminal) is relayed, then EOF"
+else
+	not_ok "--pty: stdin (not a terminal) is relayed, then EOF" "status $status" "stdout: $(cat "$T/out")" "stderr: $(cat "$T/err")"
+fi
+run_cordon run -m full-access -q --pty -t 0.5 -- sleep 10
+expect_status "--pty with --timeout: 124" 124
+run_cordon run -m full-access -q --pty -- cat
+if [ "$status" -eq 0 ]; then ok "--pty: EOF on stdin ends cat"; else not_ok "--pty: EOF on stdin ends cat" "status $status"; fi
+
+# Raw mode is restored: run cordon --pty on a terminal made by python.
+if python3 -c 'import pty, termios' 2>/dev/null; then
+	tty_result=$(python3 "$HERE/pty_check.py" "$CORDON" 2>&1)
+	if [ "$tty_result" = "ok" ]; then
+		ok "--pty on a terminal: size, resize, Ctrl-C reach the command, mode restored"
+	else
+		not_ok "--pty on a terminal: size, resize, Ctrl-C reach the command, mode restored" "$tty_result"
+	fi
+else
+	skip "--pty on a terminal" "python3 pty module unavailable"
+fi
+
+# ------------------------------------------------------------ sandboxed runs
+
+(cd "$T/ws" && "$CORDON" run -- true </dev/null >/dev/null 2>"$T/err")
+probe=$?
+if [ "$probe" -eq 125 ]; then
+	sandbox_reason="'cordon run -- true' exits 125: $(head -n1 "$T/err")"
+else
+	sandbox_reason=""
+fi
+sandbox_case() {
+	local name=$1
+	shift
+	if [ -n "$sandbox_reason" ]; then
+		skip "$name" "$sandbox_reason"
+		return
+	fi
+	"$@"
+}
+
+ws_write_inside() {
+	run_cordon run -q -C "$T/ws" -- sh -c 'echo x >inside'
+	if [ "$status" -eq 0 ] && [ -f "$T/ws/inside" ]; then ok "workspace-write: write in the workspace"; else
+		not_ok "workspace-write: write in the workspace" "status $status" "stderr: $(cat "$T/err")"
+	fi
+}
+ws_write_outside() {
+	# --no-tmp: $T itself usually lies in the (writable) temp directory.
+	run_cordon run -q --no-tmp -C "$T/ws" -- sh -c "echo x >'$T/outside'"
+	if [ "$status" -ne 0 ] && [ ! -e "$T/outside" ]; then ok "workspace-write: no write outside"; else
+		not_ok "workspace-write: no write outside" "status $status"
+	fi
+}
+ro_write_cwd() {
+	run_cordon run -q -m read-only -C "$T/ws" -- sh -c 'echo x >ro-file'
+	if [ "$status" -ne 0 ] && [ ! -e "$T/ws/ro-file" ]; then ok "read-only: no write in the working directory"; else
+		not_ok "read-only: no write in the working directory" "status $status"
+	fi
+}
+protected_git() {
+	mkdir -p "$T/ws/.git"
+	echo original >"$T/ws/.git/config"
+	run_cordon run -q -C "$T/ws" -- sh -c 'echo evil >.git/config'
+	if [ "$status" -ne 0 ] && [ "$(cat "$T/ws/.git/config")" = "original" ]; then ok "workspace-write: .git stays read-only"; else
+		not_ok "workspace-write: .git stays read-only" "status $status" "content: $(cat "$T/ws/.git/config")"
+	fi
+}
+compat_read_only() {
+	run_cordon --sandbox-policy-cwd "$T/ws" read-only -- sh -c 'pwd; echo x >compat-file'
+	if [ "$status" -ne 0 ] && [ "$(head -n1 "$T/out")" = "$T/ws" ] && [ ! -e "$T/ws/compat-file" ]; then
+		ok "compatibility form: DIR is the cwd, read-only enforced"
+	else
+		not_ok "compatibility form: DIR is the cwd, read-only enforced" "status $status" "stdout: $(cat "$T/out")"
+	fi
+}
+sandbox_exit_codes() {
+	local got=""
+	run_cordon run -q -C "$T/ws" -- sh -c 'exit 7'
+	got="$got $status"
+	run_cordon run -q -C "$T/ws" -- cordon-no-such-program-xyz
+	got="$got $status"
+	run_cordon run -q -C "$T/ws" -- sh -c 'kill -9 $$'
+	got="$got $status"
+	if [ "$got" = " 7 127 137" ]; then ok "sandboxed exit statuses 7 127 137"; else
+		not_ok "sandboxed exit statuses 7 127 137" "got:$got"
+	fi
+}
+sandbox_timeout() {
+	rm -f "$T/ws/late"
+	run_cordon run -q -t 1 -C "$T/ws" -- sh -c "(setsid sh -c 'sleep 2; touch late' &); sleep 30"
+	local s=$status
+	sleep 2.5
+	if [ "$s" -eq 124 ] && [ ! -e "$T/ws/late" ]; then ok "sandboxed timeout kills the setsid'd grandchild"; else
+		not_ok "sandboxed timeout kills the setsid'd grandchild" "status $s"
+	fi
+}
+sandbox_signal() {
+	rm -f "$T/ws/ready" "$T/ws/got"
+	"$CORDON" run -q -C "$T/ws" -- sh -c "trap 'echo TERM >got; exit 3' TERM; touch ready; i=0; while [ \$i -lt 100 ]; do sleep 0.05; i=\$((i+1)); done; exit 9" \
+		</dev/null >/dev/null 2>"$T/err" &
+	local pid=$!
+	wait_for_file "$T/ws/ready" && kill -TERM "$pid"
+	wait "$pid"
+	local s=$?
+	if [ "$s" -eq 3 ] && [ "$(cat "$T/ws/got" 2>/dev/null)" = "TERM" ]; then ok "sandboxed: SIGTERM to cordon reaches the command"; else
+		not_ok "sandboxed: SIGTERM to cordon reaches the command" "status $s" "stderr: $(cat "$T/err")"
+	fi
+}
+
+sandbox_pty() {
+	run_cordon run -q --pty -C "$T/ws" -- sh -c 'test -t 0 && test -t 1 && echo on-a-tty; exit 5'
+	if [ "$status" -eq 5 ] && grep -q 'on-a-tty' "$T/out"; then ok "sandboxed --pty: a terminal, status kept"; else
+		not_ok "sandboxed --pty: a terminal, status kept" "status $status" "stdout: $(head -c 200 "$T/out")" "stderr: $(cat "$T/err")"
+	fi
+}
+
+sandbox_pty_terminal() {
+	local result
+	result=$(cd "$T/ws" && python3 "$HERE/pty_check.py" "$CORDON" workspace-write 2>&1)
+	if [ "$result" = "ok" ]; then ok "sandboxed --pty on a terminal: size, resize, Ctrl-C, mode restored"; else
+		not_ok "sandboxed --pty on a terminal: size, resize, Ctrl-C, mode restored" "$result"
+	fi
+}
+
+compat_seeds_json() {
+	rm -f "$T/extra/compat-extra" "$T/compat-outside"
+	# Temp directories excluded, since $T usually lies in one.
+	run_cordon --sandbox-policy-cwd "$T/ws" \
+		"{\"type\":\"workspace-write\",\"writable_roots\":[\"$T/extra\"],\"network_access\":false,\"exclude_slash_tmp\":true,\"exclude_tmpdir_env_var\":true}" \
+		sh -c "echo x >'$T/extra/compat-extra'; echo x >'$T/compat-outside'"
+	if [ "$status" -ne 0 ] && [ -f "$T/extra/compat-extra" ] && [ ! -e "$T/compat-outside" ]; then
+		ok "compatibility form: the seeds' JSON shape, extra root writable, nothing else"
+	else
+		not_ok "compatibility form: the seeds' JSON shape, extra root writable, nothing else" "status $status" \
+			"extra written: $([ -f "$T/extra/compat-extra" ] && echo yes || echo no)" \
+			"outside written: $([ -e "$T/compat-outside" ] && echo yes || echo no)" "stderr: $(cat "$T/err")"
+	fi
+}
+best_effort_lines() {
+	"$CORDON" doctor >"$T/doctor" 2>&1
+	local missing
+	missing=$(grep -c '^  MISSING ' "$T/doctor")
+	run_cordon run --best-effort -C "$T/ws" -- true
+	local lines
+	lines=$(grep -c '^cordon: best-effort: ' "$T/err")
+	if [ "$status" -eq 0 ] && [ "$lines" -eq "$missing" ] && [ "$(wc -l <"$T/err")" -eq "$missing" ]; then
+		ok "--best-effort: one line per missing feature ($missing here)"
+	else
+		not_ok "--best-effort: one line per missing feature" "status $status" "$lines lines for $missing missing" "stderr: $(cat "$T/err")"
+	fi
+}
+
+sandbox_case "workspace-write: write in the workspace" ws_write_inside
+sandbox_case "workspace-write: no write outside" ws_write_outside
+sandbox_case "read-only: no write in the working directory" ro_write_cwd
+sandbox_case "workspace-write: .git stays read-only" protected_git
+sandbox_case "compatibility form: DIR is the cwd, read-only enforced" compat_read_only
+sandbox_case "sandboxed exit statuses 7 127 137" sandbox_exit_codes
+sandbox_case "sandboxed timeout kills the setsid'd grandchild" sandbox_timeout
+sandbox_case "sandboxed: SIGTERM to cordon reaches the command" sandbox_signal
+sandbox_case "sandboxed --pty: a terminal, status kept" sandbox_pty
+sandbox_case "compatibility form: the seeds' JSON shape, extra root writable, nothing else" compat_seeds_json
+sandbox_case "--best-effort: one line per missing feature" best_effort_lines
+sandbox_case "sandboxed --pty on a terminal: size, resize, Ctrl-C, mode restored" sandbox_pty_terminal
+
+# ------------------------------------------------------------ summary
+
+summary="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
+echo "$summary"
+[ "$failed" -eq 0 ]
