@@ -38,22 +38,22 @@ extern "C" {
 
 typedef enum cordon_code {
 	CORDON_OK = 0,
-	CORDON_E_INVALID,        /* a bad argument or policy value */
-	CORDON_E_PARSE,          /* a policy document is not valid JSON */
-	CORDON_E_NOMEM,          /* out of memory */
-	CORDON_E_NOT_FOUND,      /* a path the policy names does not exist */
+	CORDON_E_INVALID,	 /* a bad argument or policy value */
+	CORDON_E_PARSE,		 /* a policy document is not valid JSON */
+	CORDON_E_NOMEM,		 /* out of memory */
+	CORDON_E_NOT_FOUND,	 /* a path the policy names does not exist */
 	CORDON_E_UNTRUSTED_LINK, /* a path goes through a link the user could have planted */
-	CORDON_E_UNSUPPORTED,    /* this host cannot enforce what was asked */
-	CORDON_E_SYSTEM,         /* a system call failed */
-	CORDON_E_TIMEOUT,        /* a wait or read gave up (not the command's own timeout) */
-	CORDON_E_STATE,          /* a call made in the wrong order */
+	CORDON_E_UNSUPPORTED,	 /* this host cannot enforce what was asked */
+	CORDON_E_SYSTEM,	 /* a system call failed */
+	CORDON_E_TIMEOUT,	 /* a wait or read gave up (not the command's own timeout) */
+	CORDON_E_STATE,		 /* a call made in the wrong order */
 } cordon_code;
 
 #define CORDON_ERROR_MESSAGE_MAX 1024
 
 typedef struct cordon_error {
 	cordon_code code;
-	int sys_errno;                          /* errno behind CORDON_E_SYSTEM, else 0 */
+	int sys_errno;				/* errno behind CORDON_E_SYSTEM, else 0 */
 	char message[CORDON_ERROR_MESSAGE_MAX]; /* one line, no "cordon: " prefix */
 } cordon_error;
 
@@ -158,9 +158,9 @@ typedef struct cordon_spawn_options {
 	const char *const *argv; /* argv[0] is searched in PATH; required */
 	const char *const *envp; /* NULL: the caller's environment */
 	cordon_stdio stdio;
-	unsigned timeout_ms;     /* 0: none; when it passes the whole tree is killed */
-	unsigned short rows;     /* PTY size; 0 means 24 */
-	unsigned short cols;     /* PTY size; 0 means 80 */
+	unsigned timeout_ms; /* 0: none; when it passes the whole tree is killed */
+	unsigned short rows; /* PTY size; 0 means 24 */
+	unsigned short cols; /* PTY size; 0 means 80 */
 } cordon_spawn_options;
 
 typedef struct cordon_child cordon_child;
@@ -200,20 +200,25 @@ cordon_code cordon_child_resize(cordon_child *child, unsigned short rows, unsign
 cordon_code cordon_child_signal(cordon_child *child, int signal_number, cordon_error *err);
 /* Kills the whole process tree of the run now. */
 cordon_code cordon_child_terminate(cordon_child *child, cordon_error *err);
+/* What this run does not enforce because the policy asked for
+ * best-effort and the host lacks a layer: one line each, owned by child.
+ * Empty for every run that is not best-effort. */
+size_t cordon_child_not_enforced_count(const cordon_child *child);
+const char *cordon_child_not_enforced(const cordon_child *child, size_t index);
 
 typedef enum cordon_exit_kind {
-	CORDON_EXIT_CODE,           /* exited with code */
-	CORDON_EXIT_SIGNAL,         /* killed by signal */
-	CORDON_EXIT_TIMEOUT,        /* the spawn timeout passed; the tree was killed */
-	CORDON_EXIT_NOT_FOUND,      /* argv[0] not found (127) */
+	CORDON_EXIT_CODE,	    /* exited with code */
+	CORDON_EXIT_SIGNAL,	    /* killed by signal */
+	CORDON_EXIT_TIMEOUT,	    /* the spawn timeout passed; the tree was killed */
+	CORDON_EXIT_NOT_FOUND,	    /* argv[0] not found (127) */
 	CORDON_EXIT_NOT_EXECUTABLE, /* argv[0] found but not executable (126) */
 } cordon_exit_kind;
 
 typedef struct cordon_exit {
 	cordon_exit_kind kind;
-	int code;          /* CORDON_EXIT_CODE */
+	int code;	   /* CORDON_EXIT_CODE */
 	int signal_number; /* CORDON_EXIT_SIGNAL */
-	double seconds;    /* wall time from spawn to exit */
+	double seconds;	   /* wall time from spawn to exit */
 	char detail[256];  /* for NOT_FOUND / NOT_EXECUTABLE: what and why */
 } cordon_exit;
 
@@ -237,15 +242,15 @@ typedef enum cordon_feature_state {
 #define CORDON_HOST_FEATURES_MAX 16
 
 typedef struct cordon_host_feature {
-	char name[48];        /* "user namespaces", "landlock", ... */
+	char name[48]; /* "user namespaces", "landlock", ... */
 	cordon_feature_state state;
-	char detail[192];     /* "ABI 7", "clone(CLONE_NEWUSER) failed: EPERM" */
-	char lost[256];       /* when missing: which protection is lost */
-	char hint[256];       /* when missing: how to get it */
+	char detail[192]; /* "ABI 7", "clone(CLONE_NEWUSER) failed: EPERM" */
+	char lost[256];	  /* when missing: which protection is lost */
+	char hint[256];	  /* when missing: how to get it */
 } cordon_host_feature;
 
 typedef struct cordon_host_report {
-	char platform[64];    /* "Linux 6.18.44" */
+	char platform[64]; /* "Linux 6.18.44" */
 	size_t feature_count;
 	cordon_host_feature features[CORDON_HOST_FEATURES_MAX];
 } cordon_host_report;

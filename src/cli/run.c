@@ -213,34 +213,18 @@ static int print_policy(const cordon_resolved *resolved)
 	return 0;
 }
 
-/* The library does not expose the plan's own "not enforced" list, so
- * best-effort runs name what the host probe says is missing. */
-static void say_best_effort_gaps(void)
-{
-	cordon_host_report report = {0};
-	cordon_error err = {0};
-
-	if (cordon_probe_host(&report, &err) != CORDON_OK) {
-		cli_say("best-effort: cannot tell what is missing: %s", err.message);
-		return;
-	}
-	for (size_t i = 0; i < report.feature_count && i < CORDON_HOST_FEATURES_MAX; i++) {
-		const cordon_host_feature *feature = &report.features[i];
-		if (feature->state != CORDON_FEATURE_MISSING)
-			continue;
-		cli_say("best-effort: %s missing%s%s", feature->name,
-			feature->lost[0] ? ", not enforced: " : "", feature->lost);
-	}
-}
-
 static void say_before_run(const cli_args *args, const cordon_resolved *resolved)
 {
-	if (args->quiet)
-		return;
-	if (cordon_resolved_mode(resolved) == CORDON_MODE_FULL_ACCESS)
+	if (!args->quiet && cordon_resolved_mode(resolved) == CORDON_MODE_FULL_ACCESS)
 		cli_say("full-access: the command runs WITHOUT a sandbox");
-	else if (cordon_resolved_best_effort(resolved))
-		say_best_effort_gaps();
+}
+
+/* Best-effort runs say what this run's plan could not enforce. Said even
+ * with --quiet: a missing protection is never silent. */
+static void say_not_enforced(const cordon_child *child)
+{
+	for (size_t i = 0; i < cordon_child_not_enforced_count(child); i++)
+		cli_say("best-effort: not enforced: %s", cordon_child_not_enforced(child, i));
 }
 
 /* "prog: permission denied" -> "permission denied". */
@@ -315,14 +299,16 @@ static int supervise(const cli_args *args, const cordon_resolved *resolved)
 	/* Said before raw mode, where a bare newline would not return the
 	 * cursor. */
 	say_before_run(args, resolved);
-	if (args->pty) {
+	if (args->pty)
 		cli_terminal_size(&options.rows, &options.cols);
-		cli_terminal_enter_raw();
-	}
 	code = cordon_spawn(resolved, &options, &child, &err);
-	if (code == CORDON_OK)
+	if (code == CORDON_OK) {
+		say_not_enforced(child);
+		if (args->pty)
+			cli_terminal_enter_raw();
 		code = args->pty ? cli_terminal_relay(child, &exit_info, &err)
 				 : wait_supervising(child, &exit_info, &err);
+	}
 	if (args->pty)
 		cli_terminal_restore();
 	if (code != CORDON_OK) {

@@ -769,6 +769,18 @@ int cordon_child_fd(const cordon_child *child, cordon_stream stream)
 	return child->fds[stream];
 }
 
+size_t cordon_child_not_enforced_count(const cordon_child *child)
+{
+	return child != NULL && child->plan != NULL ? child->plan->not_enforced_count : 0;
+}
+
+const char *cordon_child_not_enforced(const cordon_child *child, size_t index)
+{
+	if (index >= cordon_child_not_enforced_count(child))
+		return NULL;
+	return child->plan->not_enforced[index];
+}
+
 pid_t cordon_child_pid(const cordon_child *child)
 {
 	return child != NULL ? child->supervisor : -1;

@@ -36,6 +36,19 @@ int cordon_child_fd(const cordon_child *child, cordon_stream stream)
 	return -1;
 }
 
+size_t cordon_child_not_enforced_count(const cordon_child *child)
+{
+	(void)child;
+	return 0;
+}
+
+const char *cordon_child_not_enforced(const cordon_child *child, size_t index)
+{
+	(void)child;
+	(void)index;
+	return NULL;
+}
+
 pid_t cordon_child_pid(const cordon_child *child)
 {
 	(void)child;
