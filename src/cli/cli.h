@@ -23,6 +23,8 @@ int cli_doctor(void);
  * write the signal number to a pipe; the supervising loop reads it with
  * cli_signals_forward. */
 int cli_signals_fd(void);
+/* Installs the handlers (and SIGWINCH/SIGPIPE ones for --pty). */
+bool cli_signals_install(bool pty);
 /* Forwards every pending signal to the command; sets *resized when a
  * SIGWINCH was among them. */
 void cli_signals_forward(cordon_child *child, bool *resized);

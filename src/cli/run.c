@@ -17,78 +17,15 @@
 /* How long the supervising loop may leave a forwarded signal waiting. */
 #define SIGNAL_SLICE_MS 50
 
-static int signal_pipe[2] = {-1, -1};
-
-/* Signals meant for whoever runs in the sandbox, not for cordon. */
-static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-
-static void note_signal(int signal_number)
-{
-	int saved = errno;
-	unsigned char byte = (unsigned char)signal_number;
-	ssize_t ignored = write(signal_pipe[1], &byte, 1);
-	(void)ignored;
-	errno = saved;
-}
-
-/* A handler (not SIG_IGN) so the command, after execve, starts with the
- * default dispositions again. */
-static void ignore_signal(int signal_number)
-{
-	(void)signal_number;
-}
-
-static bool install_handler(int signal_number, void (*handler)(int))
-{
-	struct sigaction action;
-	memset(&action, 0, sizeof(action));
-	action.sa_handler = handler;
-	action.sa_flags = SA_RESTART;
-	sigemptyset(&action.sa_mask);
-	return sigaction(signal_number, &action, NULL) == 0;
-}
-
-static bool signals_install(bool pty)
-{
-	if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
-		return false;
-	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
-		if (!install_handler(forwarded_signals[i], note_signal))
-			return false;
-	if (pty)
-		return install_handler(SIGWINCH, note_signal) && install_handler(SIGPIPE, ignore_signal);
-	return true;
-}
-
-int cli_signals_fd(void)
-{
-	return signal_pipe[0];
-}
-
-void cli_signals_forward(cordon_child *child, bool *resized)
-{
-	unsigned char pending[64];
-	ssize_t count;
-
-	while ((count = read(signal_pipe[0], pending, sizeof(pending))) > 0) {
-		for (ssize_t i = 0; i < count; i++) {
-			if (pending[i] == SIGWINCH) {
-				*resized = true;
-				continue;
-			}
-			/* The run may be ending; a failed delivery has nothing
-			 * left to reach. */
-			cordon_error err;
-			cordon_child_signal(child, pending[i], &err);
-		}
-	}
-}
-
 /* Allocates *text (NUL-terminated) with the file's content. Pipes count
  * as files, so --policy <(generate-policy) works. */
 static bool read_policy_file(const char *path, char **text, size_t *length)
 {
+#ifdef _WIN32
+	FILE *file = fopen(path, "rb");
+#else
 	FILE *file = fopen(path, "re");
+#endif
 	struct stat st = {0};
 	if (file == NULL) {
 		cli_say("cannot read policy file '%s': %s; check the path given to --policy", path,
@@ -292,7 +229,7 @@ static int supervise(const cli_args *args, const cordon_resolved *resolved)
 	cordon_exit exit_info = {0};
 	cordon_code code;
 
-	if (!signals_install(args->pty)) {
+	if (!cli_signals_install(args->pty)) {
 		cli_say("cannot set up signal forwarding: %s; check the process limits", strerror(errno));
 		return CLI_EXIT_CORDON_ERROR;
 	}
