@@ -27,21 +27,21 @@ typedef struct cordon_json cordon_json;
 
 struct cordon_json {
 	cordon_json_type type;
-	size_t line, column;   /* where the value starts in the input */
+	size_t line, column; /* where the value starts in the input */
 	bool boolean;
 	double number;
-	char *string;          /* NUL-terminated UTF-8; may contain no NUL (\u0000 is rejected) */
+	char *string; /* NUL-terminated UTF-8; may contain no NUL (\u0000 is rejected) */
 	size_t string_length;
 	/* arrays and objects: children in document order; for objects each
 	 * child carries its key */
 	cordon_json **items;
 	size_t count;
-	char *key;             /* set on members of an object */
+	char *key; /* set on members of an object */
 };
 
 typedef struct cordon_json_error {
 	size_t line, column;
-	char message[160];     /* "expected ',' or '}' after object member" */
+	char message[160]; /* "expected ',' or '}' after object member" */
 } cordon_json_error;
 
 /* Allocates the tree into *out; NULL and a filled err on failure. */

@@ -11,37 +11,37 @@
 
 struct cordon_policy {
 	cordon_mode mode;
-	char *cwd;                      /* as given; "." by default */
-	cordon_strlist writable_roots;  /* as given */
+	char *cwd;			/* as given; "." by default */
+	cordon_strlist writable_roots;	/* as given */
 	cordon_strlist protected_names; /* plain names, no '/' */
-	cordon_strlist deny_read;       /* as given */
+	cordon_strlist deny_read;	/* as given */
 	cordon_network network;
 	cordon_strlist allowed_domains; /* lower-case; "*.example.org" allowed */
 	bool tmp_writable;
 	/* From the seeds' policy shape: which temp directories count.
 	 * Both false by default: $TMPDIR if set, else /tmp. */
-	bool tmp_exclude_env;   /* exclude_tmpdir_env_var: ignore $TMPDIR */
+	bool tmp_exclude_env;	/* exclude_tmpdir_env_var: ignore $TMPDIR */
 	bool tmp_exclude_slash; /* exclude_slash_tmp: never /tmp */
 	bool best_effort;
 };
 
 typedef struct cordon_root {
-	char *path;                     /* canonical, absolute, no trailing '/' */
+	char *path; /* canonical, absolute, no trailing '/' */
 	cordon_root_kind kind;
 } cordon_root;
 
 struct cordon_resolved {
 	cordon_mode mode;
-	char *cwd;                      /* canonical */
-	cordon_root *roots;             /* writable roots; empty in read-only and full-access */
+	char *cwd;	    /* canonical */
+	cordon_root *roots; /* writable roots; empty in read-only and full-access */
 	size_t root_count;
 	cordon_strlist protected_names;
-	cordon_strlist deny_read;       /* canonical; paths that do not exist are kept (masked if they appear) */
+	cordon_strlist deny_read; /* canonical; paths that do not exist are kept (masked if they appear) */
 	cordon_network network;
 	cordon_strlist allowed_domains;
 	bool tmp_writable;
 	bool best_effort;
-	char *state_dir;                /* canonical spelling of cordon's state directory (may not exist yet) */
+	char *state_dir; /* canonical spelling of cordon's state directory (may not exist yet) */
 	char digest[65];
 };
 

@@ -20,7 +20,6 @@ void cordon_sha256_final(cordon_sha256_ctx *ctx, uint8_t digest[32]);
 void cordon_sha256(const void *data, size_t length, uint8_t digest[32]);
 void cordon_sha256_hex(const void *data, size_t length, char hex[65]);
 /* HMAC-SHA-256 (RFC 2104). */
-void cordon_hmac_sha256(const void *key, size_t key_length, const void *data, size_t length,
-			uint8_t mac[32]);
+void cordon_hmac_sha256(const void *key, size_t key_length, const void *data, size_t length, uint8_t mac[32]);
 
 #endif

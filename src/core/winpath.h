@@ -17,22 +17,22 @@
 typedef enum winpath_kind {
 	WINPATH_DRIVE_ABSOLUTE, /* C:\x */
 	WINPATH_DRIVE_RELATIVE, /* C:x  (relative to that drive's cwd) */
-	WINPATH_ROOTED,         /* \x   (relative to the current drive) */
-	WINPATH_RELATIVE,       /* x\y */
-	WINPATH_UNC,            /* \\server\share\x, \\?\UNC\server\share\x */
-	WINPATH_DEVICE,         /* \\.\PhysicalDrive0, \\.\C:, \\?\GLOBALROOT..., CON, NUL.txt, COM1 ... */
-	WINPATH_PIPE,           /* \\.\pipe\name, \\?\pipe\name */
-	WINPATH_INVALID,        /* empty, embedded NUL, bad UTF-8, illegal characters */
+	WINPATH_ROOTED,		/* \x   (relative to the current drive) */
+	WINPATH_RELATIVE,	/* x\y */
+	WINPATH_UNC,		/* \\server\share\x, \\?\UNC\server\share\x */
+	WINPATH_DEVICE,		/* \\.\PhysicalDrive0, \\.\C:, \\?\GLOBALROOT..., CON, NUL.txt, COM1 ... */
+	WINPATH_PIPE,		/* \\.\pipe\name, \\?\pipe\name */
+	WINPATH_INVALID,	/* empty, embedded NUL, bad UTF-8, illegal characters */
 } winpath_kind;
 
 typedef struct winpath_info {
 	winpath_kind kind;
-	bool extended;          /* written with \\?\ (no normalisation by Win32) */
-	bool has_stream;        /* last component names an alternate data stream (f:s, f::$DATA) */
+	bool extended;		/* written with \\?\ (no normalisation by Win32) */
+	bool has_stream;	/* last component names an alternate data stream (f:s, f::$DATA) */
 	bool is_default_stream; /* the stream is the unnamed $DATA one (f::$DATA): same as the file */
-	bool maybe_short_name;  /* a component looks like an 8.3 alias (PROGRA~1) */
+	bool maybe_short_name;	/* a component looks like an 8.3 alias (PROGRA~1) */
 	bool reserved_dos_name; /* a component is CON, PRN, AUX, NUL, COM1-9, LPT1-9 (with any extension) */
-	char drive;             /* 'C' for drive paths, else 0 */
+	char drive;		/* 'C' for drive paths, else 0 */
 } winpath_info;
 
 /* Classifies path. */
@@ -57,8 +57,8 @@ bool winpath_is_within(const char *path, const char *root);
  * spaces ignored, as Win32 strips them), returns the index of that name and
  * sets *component_end to the offset in path just after the matched
  * component; else -1. */
-int winpath_protected_match(const char *path, const char *root, const char *const *names,
-			    size_t name_count, size_t *component_end);
+int winpath_protected_match(const char *path, const char *root, const char *const *names, size_t name_count,
+			    size_t *component_end);
 
 /* Upper-cases one Unicode code point as Windows' ordinal comparison does. */
 unsigned winpath_upcase(unsigned code_point);

@@ -23,11 +23,11 @@
 
 /* Facts about this host gathered once, before planning (impure). */
 typedef struct linux_host {
-	int landlock_abi;          /* 0: Landlock unavailable */
-	bool userns_available;     /* clone(CLONE_NEWUSER) works for this caller */
+	int landlock_abi;      /* 0: Landlock unavailable */
+	bool userns_available; /* clone(CLONE_NEWUSER) works for this caller */
 	bool seccomp_available;
 	bool mount_setattr_available;
-	uid_t uid;                 /* the invoking user */
+	uid_t uid; /* the invoking user */
 	gid_t gid;
 	/* Pathname unix sockets bound on the host (from /proc/net/unix),
 	 * masked inside the sandbox when network is not on. */
@@ -41,26 +41,27 @@ cordon_code linux_host_probe(linux_host *host, cordon_error *err);
 void linux_host_free(linux_host *host);
 
 typedef enum linux_mount_op_kind {
-	LINUX_MOUNT_BIND_RW,       /* bind source at target, writable */
-	LINUX_MOUNT_BIND_RO,       /* bind source at target, read-only (recursive) */
-	LINUX_MOUNT_MASK_DIR,      /* empty read-only tmpfs over a directory (deny-read) */
-	LINUX_MOUNT_MASK_FILE,     /* empty read-only file over a file or socket */
-	LINUX_MOUNT_PLACEHOLDER,   /* missing protected name: created on the host for the run, bound read-only, removed after */
+	LINUX_MOUNT_BIND_RW,	 /* bind source at target, writable */
+	LINUX_MOUNT_BIND_RO,	 /* bind source at target, read-only (recursive) */
+	LINUX_MOUNT_MASK_DIR,	 /* empty read-only tmpfs over a directory (deny-read) */
+	LINUX_MOUNT_MASK_FILE,	 /* empty read-only file over a file or socket */
+	LINUX_MOUNT_PLACEHOLDER, /* missing protected name: created on the host for the run, bound read-only,
+				    removed after */
 } linux_mount_op_kind;
 
 typedef struct linux_mount_op {
 	linux_mount_op_kind kind;
-	char *source;              /* host path (NULL for masks) */
-	char *target;              /* path inside the sandbox (same spelling as on the host) */
+	char *source; /* host path (NULL for masks) */
+	char *target; /* path inside the sandbox (same spelling as on the host) */
 } linux_mount_op;
 
 typedef struct linux_plan {
 	const cordon_resolved *policy;
-	bool sandboxed;            /* false only in full-access mode */
-	bool use_userns;           /* false: best-effort Landlock + seccomp only */
-	bool use_netns;            /* network off or proxy */
-	int clone_flags;           /* CLONE_NEW* for the supervisor */
-	int landlock_abi;          /* the ABI landlock.c will use; 0 = none */
+	bool sandboxed;	  /* false only in full-access mode */
+	bool use_userns;  /* false: best-effort Landlock + seccomp only */
+	bool use_netns;	  /* network off or proxy */
+	int clone_flags;  /* CLONE_NEW* for the supervisor */
+	int landlock_abi; /* the ABI landlock.c will use; 0 = none */
 	/* Mount operations in order, applied after the host tree is bound
 	 * read-only at the new root. O(protected entries + masks). */
 	linux_mount_op *mounts;
