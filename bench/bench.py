@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Per-run overhead of cordon against the sandboxes users would pick instead.
+
+Every tool runs the same command over the same workspace, interleaved in
+one loop (tool A, tool B, ... then again), so machine noise hits all tools
+alike. For each tool and workload it reports the median and p90 wall time
+and the peak resident memory (max RSS of the run's process tree, from
+wait4) over --runs runs.
+
+Workloads:
+  true      the cheapest command: pure sandbox set-up and tear-down
+  real      a small real command: `git status` and `ls -R` in a small repo
+  roots300  `true` with 300 extra writable roots (cordon and bubblewrap)
+
+Usage: bench/bench.py --cordon build/cordon [--runs 40] [--markdown out.md]
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+CODEX_DEFAULT = "/opt/codex-bench/node_modules/.bin/codex"
+
+
+def make_workspace(base):
+    ws = os.path.join(base, "ws")
+    os.makedirs(os.path.join(ws, "src", "lib"))
+    for i in range(50):
+        with open(os.path.join(ws, "src", "lib", f"f{i}.c"), "w") as f:
+            f.write(f"int f{i}(void) {{ return {i}; }}\n")
+    env = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@b", GIT_COMMITTER_NAME="b",
+               GIT_COMMITTER_EMAIL="b@b")
+    subprocess.run(["git", "init", "-q", ws], check=True, env=env)
+    subprocess.run(["git", "-C", ws, "add", "."], check=True, env=env)
+    subprocess.run(["git", "-C", ws, "commit", "-qm", "init"], check=True, env=env)
+    roots = []
+    for i in range(300):
+        r = os.path.join(base, "roots", f"r{i:03d}")
+        os.makedirs(r)
+        roots.append(r)
+    return ws, roots
+
+
+REAL = ["sh", "-c", "git status --short >/dev/null && ls -R >/dev/null"]
+
+
+def tools(args, ws, roots):
+    """name -> {workload: argv}. A tool missing here is reported, not faked."""
+    out = {}
+    cordon = os.path.abspath(args.cordon)
+    out["cordon"] = {
+        "true": [cordon, "run", "-q", "-C", ws, "--", "true"],
+        "real": [cordon, "run", "-q", "-C", ws, "--"] + REAL,
+        "roots300": [cordon, "run", "-q", "-C", ws] + sum((["-w", r] for r in roots), []) + ["--", "true"],
+    }
+    bwrap = shutil.which("bwrap")
+    if bwrap:
+        # Comparable to cordon's default: host read-only, workspace and /tmp
+        # writable, every namespace, fresh /dev and /proc, dies with parent.
+        base = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--bind", ws, ws,
+                "--bind", "/tmp", "/tmp", "--unshare-all", "--die-with-parent", "--new-session",
+                "--chdir", ws]
+        out["bubblewrap"] = {
+            "true": base + ["true"],
+            "real": base + REAL,
+            "roots300": base + sum((["--bind", r, r] for r in roots), []) + ["true"],
+        }
+    firejail = shutil.which("firejail")
+    if firejail:
+        base = [firejail, "--quiet", "--noprofile", "--read-only=/", f"--read-write={ws}",
+                "--read-write=/tmp", "--net=none", "--private-dev", "--caps.drop=all", "--seccomp",
+                "--nonewprivs"]
+        out["firejail"] = {"true": base + ["true"], "real": base + ["--"] + REAL}
+    codex = args.codex if os.path.exists(args.codex) else shutil.which("codex")
+    if codex:
+        base = [codex, "sandbox", "-c", 'sandbox_mode="workspace-write"', "-C", ws, "--"]
+        out["codex"] = {"true": base + ["true"], "real": base + REAL}
+    return out
+
+
+def run_once(argv, cwd):
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_maxrss, code, err
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cordon", required=True)
+    ap.add_argument("--codex", default=CODEX_DEFAULT)
+    ap.add_argument("--runs", type=int, default=40)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--markdown")
+    args = ap.parse_args()
+
+    base = tempfile.mkdtemp(prefix="cordon-bench-")
+    try:
+        ws, roots = make_workspace(base)
+        table = tools(args, ws, roots)
+        workloads = ["true", "real", "roots300"]
+        samples = {(t, w): [] for t in table for w in workloads if w in table[t]}
+        rss = {k: 0 for k in samples}
+        broken = {}
+        for i in range(args.warmup + args.runs):
+            for key in samples:
+                if key in broken:
+                    continue
+                tool, workload = key
+                elapsed, maxrss, code, err = run_once(table[tool][workload], ws)
+                if code != 0:
+                    broken[key] = f"exit {code}: {err.strip()[:200]}"
+                    continue
+                if i >= args.warmup:
+                    samples[key].append(elapsed)
+                    rss[key] = max(rss[key], maxrss)
+        lines = ["| tool | workload | median ms | p90 ms | peak RSS MiB | runs |",
+                 "|---|---|---:|---:|---:|---:|"]
+        for (tool, workload), xs in samples.items():
+            if (tool, workload) in broken:
+                lines.append(f"| {tool} | {workload} | failed: {broken[(tool, workload)]} | | | |")
+                continue
+            xs.sort()
+            p90 = xs[min(len(xs) - 1, int(len(xs) * 0.9))]
+            lines.append(f"| {tool} | {workload} | {statistics.median(xs) * 1000:.2f} | {p90 * 1000:.2f} "
+                         f"| {rss[(tool, workload)] / 1024:.1f} | {len(xs)} |")
+        missing = [t for t in ("bubblewrap", "firejail", "codex") if t not in table]
+        report = "\n".join(lines)
+        if missing:
+            report += "\n\nNot installed, so not measured: " + ", ".join(missing)
+        print(report)
+        if args.markdown:
+            with open(args.markdown, "w") as f:
+                f.write(report + "\n")
+        return 1 if any(k[0] == "cordon" for k in broken) else 0
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything cordon needs to build and test on Debian 12, from
+# Debian's archive only. Run as root (or through sudo).
+set -euo pipefail
+
+packages=(
+	build-essential cmake pkg-config clang clang-format
+	libseccomp-dev libcmocka-dev
+	mingw-w64
+	python3 git curl make tmux procps iproute2 util-linux passwd
+	ripgrep iputils-ping perl
+)
+if [ "${CORDON_BENCH:-0}" = 1 ]; then
+	packages+=(bubblewrap firejail hyperfine nodejs npm)
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "setup-debian.sh: run as root (sudo $0): it installs Debian packages" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+echo "setup-debian.sh: all build and test dependencies are installed"
