@@ -25,7 +25,7 @@ typedef struct transcript {
 
 static int failures;
 
-static void say(const char *format, ...)
+__attribute__((format(printf, 1, 2))) static void say(const char *format, ...)
 {
 	va_list args;
 	va_start(args, format);

@@ -39,7 +39,8 @@ typedef struct fixture {
 
 static void path_at(char *buf, size_t size, const char *dir, const char *name)
 {
-	snprintf(buf, size, "%s/%s", dir, name);
+	int length = snprintf(buf, size, "%s/%s", dir, name);
+	assert_true(length > 0 && (size_t)length < size);
 }
 
 static void write_file(const char *path, const char *content)
