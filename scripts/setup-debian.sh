@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything cordon needs to build and test on Debian 12, from
-# Debian's archive only. Run as root (or through sudo).
+# Debian's archive only. Needs root: it re-runs itself through sudo when
+# started by another user. CORDON_BENCH=1 adds what bench/ compares against.
 set -euo pipefail
 
 packages=(
@@ -15,7 +16,10 @@ if [ "${CORDON_BENCH:-0}" = 1 ]; then
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "setup-debian.sh: run as root (sudo $0): it installs Debian packages" >&2
+	if command -v sudo >/dev/null 2>&1; then
+		exec sudo CORDON_BENCH="${CORDON_BENCH:-0}" "$0" "$@"
+	fi
+	echo "setup-debian.sh: it installs Debian packages: run it as root" >&2
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
