@@ -99,24 +99,32 @@ static cordon_code parse_document(const char *text, size_t length, cordon_json *
 	return CORDON_OK;
 }
 
-static cordon_code apply_mode(cordon_policy *policy, const cordon_json *value, cordon_error *err)
+/* "mode" in cordon's shape and "type" in the seeds' differ only in the
+ * key and in what full access is called. */
+static cordon_code apply_mode_named(cordon_policy *policy, const cordon_json *value, const char *key,
+				    const char *full_access_name, cordon_error *err)
 {
 	char buffer[CORDON_MESSAGE_VALUE_MAX];
-	cordon_code code = expect_string(value, "mode", err);
+	cordon_code code = expect_string(value, key, err);
 	if (code != CORDON_OK)
 		return code;
 	if (strcmp(value->string, "read-only") == 0)
 		policy->mode = CORDON_MODE_READ_ONLY;
 	else if (strcmp(value->string, "workspace-write") == 0)
 		policy->mode = CORDON_MODE_WORKSPACE_WRITE;
-	else if (strcmp(value->string, "full-access") == 0)
+	else if (strcmp(value->string, full_access_name) == 0)
 		policy->mode = CORDON_MODE_FULL_ACCESS;
 	else
 		return cordon_fail(err, CORDON_E_INVALID,
-				   "policy JSON: key \"mode\" must be \"read-only\", \"workspace-write\" or "
-				   "\"full-access\", not \"%s\"",
-				   shown(value->string, buffer));
+				   "policy JSON: key \"%s\" must be \"read-only\", \"workspace-write\" or "
+				   "\"%s\", not \"%s\"",
+				   key, full_access_name, shown(value->string, buffer));
 	return CORDON_OK;
+}
+
+static cordon_code apply_mode(cordon_policy *policy, const cordon_json *value, cordon_error *err)
+{
+	return apply_mode_named(policy, value, "mode", "full-access", err);
 }
 
 static cordon_code apply_network(cordon_policy *policy, const cordon_json *value, cordon_error *err)
@@ -186,22 +194,7 @@ static cordon_code apply_cordon_member(cordon_policy *policy, const cordon_json 
 
 static cordon_code apply_seeds_type(cordon_policy *policy, const cordon_json *value, cordon_error *err)
 {
-	char buffer[CORDON_MESSAGE_VALUE_MAX];
-	cordon_code code = expect_string(value, "type", err);
-	if (code != CORDON_OK)
-		return code;
-	if (strcmp(value->string, "read-only") == 0)
-		policy->mode = CORDON_MODE_READ_ONLY;
-	else if (strcmp(value->string, "workspace-write") == 0)
-		policy->mode = CORDON_MODE_WORKSPACE_WRITE;
-	else if (strcmp(value->string, "danger-full-access") == 0)
-		policy->mode = CORDON_MODE_FULL_ACCESS;
-	else
-		return cordon_fail(err, CORDON_E_INVALID,
-				   "policy JSON: key \"type\" must be \"read-only\", \"workspace-write\" or "
-				   "\"danger-full-access\", not \"%s\"",
-				   shown(value->string, buffer));
-	return CORDON_OK;
+	return apply_mode_named(policy, value, "type", "danger-full-access", err);
 }
 
 static cordon_code apply_seeds_member(cordon_policy *policy, const cordon_json *member, cordon_error *err)

@@ -3,6 +3,7 @@
  * path is canonicalised here once, one component at a time, so a link a
  * sandboxed command could have planted never silently redirects a root. */
 #include "resolve.h"
+#include "names.h"
 
 #include "error.h"
 #include "json.h"
@@ -755,26 +756,6 @@ static cordon_code resolve_state_dir(cordon_resolved *r, const cordon_fsview *fs
 }
 #endif
 
-static const char *mode_name(cordon_mode mode)
-{
-	switch (mode) {
-	case CORDON_MODE_READ_ONLY: return "read-only";
-	case CORDON_MODE_WORKSPACE_WRITE: return "workspace-write";
-	case CORDON_MODE_FULL_ACCESS: return "full-access";
-	}
-	return "unknown";
-}
-
-static const char *network_name(cordon_network network)
-{
-	switch (network) {
-	case CORDON_NETWORK_OFF: return "off";
-	case CORDON_NETWORK_ON: return "on";
-	case CORDON_NETWORK_PROXY: return "proxy";
-	}
-	return "unknown";
-}
-
 static const char *root_kind_name(cordon_root_kind kind)
 {
 	switch (kind) {
@@ -801,7 +782,7 @@ static char *render(const cordon_resolved *r, bool pretty)
 	cordon_json_writer_init(&w, pretty);
 	cordon_json_begin_object(&w);
 	cordon_json_key(&w, "mode");
-	cordon_json_string(&w, mode_name(r->mode));
+	cordon_json_string(&w, cordon_mode_name(r->mode));
 	cordon_json_key(&w, "cwd");
 	cordon_json_string(&w, r->cwd);
 	cordon_json_key(&w, "writable_roots");
@@ -818,7 +799,7 @@ static char *render(const cordon_resolved *r, bool pretty)
 	write_list(&w, "protected_names", &r->protected_names);
 	write_list(&w, "deny_read", &r->deny_read);
 	cordon_json_key(&w, "network");
-	cordon_json_string(&w, network_name(r->network));
+	cordon_json_string(&w, cordon_network_name(r->network));
 	write_list(&w, "allowed_domains", &r->allowed_domains);
 	cordon_json_key(&w, "state_dir");
 	cordon_json_string(&w, r->state_dir);

@@ -3,6 +3,7 @@
  * ended. Each line goes out in a single O_APPEND write, so concurrent runs
  * never interleave within a line. */
 #include "cordon.h"
+#include "names.h"
 
 #include "error.h"
 #include "json.h"
@@ -53,30 +54,6 @@ static const char *exit_kind_name(cordon_exit_kind kind)
 	case CORDON_EXIT_TIMEOUT: return "timeout";
 	case CORDON_EXIT_NOT_FOUND: return "not-found";
 	case CORDON_EXIT_NOT_EXECUTABLE: return "not-executable";
-	}
-	return "unknown";
-}
-
-/* The shell status, as cordon_exit_status() gives it; kept here so the log
- * does not depend on the spawn layer being linked. */
-static int shell_status(const cordon_exit *e)
-{
-	switch (e->kind) {
-	case CORDON_EXIT_CODE: return e->code;
-	case CORDON_EXIT_SIGNAL: return 128 + e->signal_number;
-	case CORDON_EXIT_TIMEOUT: return 124;
-	case CORDON_EXIT_NOT_FOUND: return 127;
-	case CORDON_EXIT_NOT_EXECUTABLE: return 126;
-	}
-	return 125;
-}
-
-static const char *mode_name(cordon_mode mode)
-{
-	switch (mode) {
-	case CORDON_MODE_READ_ONLY: return "read-only";
-	case CORDON_MODE_WORKSPACE_WRITE: return "workspace-write";
-	case CORDON_MODE_FULL_ACCESS: return "full-access";
 	}
 	return "unknown";
 }
@@ -140,13 +117,13 @@ static char *render_line(const cordon_resolved *policy, const char *program, con
 	cordon_json_key(&w, "cwd");
 	cordon_json_string(&w, policy->cwd ? policy->cwd : "");
 	cordon_json_key(&w, "mode");
-	cordon_json_string(&w, mode_name(policy->mode));
+	cordon_json_string(&w, cordon_mode_name(policy->mode));
 	cordon_json_key(&w, "policy_digest");
 	cordon_json_string(&w, policy->digest);
 	cordon_json_key(&w, "program");
 	cordon_json_string(&w, program ? program : "");
 	cordon_json_key(&w, "exit_status");
-	cordon_json_int(&w, shell_status(e));
+	cordon_json_int(&w, cordon_exit_status(e));
 	cordon_json_key(&w, "exit_kind");
 	cordon_json_string(&w, exit_kind_name(e->kind));
 	cordon_json_key(&w, "seconds");

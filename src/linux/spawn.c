@@ -729,18 +729,6 @@ cordon_code cordon_child_wait(cordon_child *child, int timeout_ms, cordon_exit *
 	return CORDON_OK;
 }
 
-int cordon_exit_status(const cordon_exit *exit_info)
-{
-	switch (exit_info->kind) {
-	case CORDON_EXIT_CODE: return exit_info->code;
-	case CORDON_EXIT_SIGNAL: return 128 + exit_info->signal_number;
-	case CORDON_EXIT_TIMEOUT: return 124;
-	case CORDON_EXIT_NOT_FOUND: return 127;
-	case CORDON_EXIT_NOT_EXECUTABLE: return 126;
-	}
-	return 125;
-}
-
 cordon_code cordon_child_terminate(cordon_child *child, cordon_error *err)
 {
 	if (child == NULL)

@@ -112,22 +112,6 @@ cordon_code cordon_child_wait(cordon_child *child, int timeout_ms, cordon_exit *
 	return no_child(err);
 }
 
-/* The same shell status as on Linux: code, 124, 127, 126, 128+N; 125 for
- * anything else (cordon itself failed). */
-int cordon_exit_status(const cordon_exit *exit_info)
-{
-	if (exit_info == NULL)
-		return 125;
-	switch (exit_info->kind) {
-	case CORDON_EXIT_CODE: return exit_info->code;
-	case CORDON_EXIT_SIGNAL: return 128 + exit_info->signal_number;
-	case CORDON_EXIT_TIMEOUT: return 124;
-	case CORDON_EXIT_NOT_FOUND: return 127;
-	case CORDON_EXIT_NOT_EXECUTABLE: return 126;
-	}
-	return 125;
-}
-
 void cordon_child_free(cordon_child *child)
 {
 	/* Nothing can have allocated one. */
