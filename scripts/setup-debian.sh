@@ -8,7 +8,7 @@ packages=(
 	build-essential cmake pkg-config clang clang-format
 	libseccomp-dev libcmocka-dev
 	mingw-w64
-	python3 git curl make tmux procps iproute2 util-linux passwd
+	python3 git curl make tmux procps iproute2 util-linux passwd time
 	ripgrep iputils-ping perl
 )
 if [ "${CORDON_BENCH:-0}" = 1 ]; then

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "../core/error.h"
+#include "../core/strset.h"
 
 #ifndef FS_CASEFOLD_FL
 #define FS_CASEFOLD_FL 0x40000000
@@ -113,7 +114,8 @@ typedef struct plan_builder {
 	const cordon_resolved *policy;
 	const linux_plan_view *view;
 	cordon_error *err;
-	cordon_code failure; /* set by the first failing step */
+	cordon_code failure;	 /* set by the first failing step */
+	cordon_strset protected; /* targets of every op but BIND_RW (borrowed from the ops) */
 } plan_builder;
 
 static bool builder_ok(const plan_builder *b)
@@ -137,13 +139,9 @@ static bool has_mount(const linux_plan *plan, const char *target)
 }
 
 /* Whether target already has a read-only bind, placeholder or mask. */
-static bool has_protection(const linux_plan *plan, const char *target)
+static bool has_protection(const plan_builder *b, const char *target)
 {
-	for (size_t i = 0; i < plan->mount_count; i++)
-		if (plan->mounts[i].kind != LINUX_MOUNT_BIND_RW &&
-		    strcmp(plan->mounts[i].target, target) == 0)
-			return true;
-	return false;
+	return cordon_strset_contains(&b->protected, target);
 }
 
 static void push_mount(plan_builder *b, linux_mount_op_kind kind, const char *source, const char *target)
@@ -173,6 +171,8 @@ static void push_mount(plan_builder *b, linux_mount_op_kind kind, const char *so
 		return;
 	}
 	plan->mount_count++;
+	if (kind != LINUX_MOUNT_BIND_RW && !cordon_strset_add(&b->protected, op->target))
+		builder_nomem(b);
 }
 
 static void push_note(plan_builder *b, const char *format, ...) CORDON_PRINTF(2, 3);
@@ -495,10 +495,17 @@ static cordon_code check_casefold(plan_builder *b, const cordon_root **roots, si
 	return builder_ok(b) ? CORDON_OK : b->failure;
 }
 
+/* Protected names hold at the top of the workspace and of every extra
+ * root. The temp root is scratch: everything below it is writable by
+ * design (a /tmp/other/.git included), so holding the names at its top
+ * alone would protect almost nothing, and every missing one costs an
+ * inode created and deleted on the host per run. */
 static void protect_names(plan_builder *b, const cordon_root **roots, size_t root_count)
 {
 	const cordon_strlist *names = &b->policy->protected_names;
 	for (size_t r = 0; r < root_count && builder_ok(b); r++) {
+		if (roots[r]->kind == CORDON_ROOT_TMP)
+			continue;
 		const char *root = roots[r]->path;
 		for (size_t n = 0; n < names->count && builder_ok(b); n++) {
 			char *path = path_join(root, names->items[n]);
@@ -506,7 +513,7 @@ static void protect_names(plan_builder *b, const cordon_root **roots, size_t roo
 				builder_nomem(b);
 				return;
 			}
-			if (has_protection(&b->storage->plan, path)) {
+			if (has_protection(b, path)) {
 				free(path);
 				continue;
 			}
@@ -567,7 +574,7 @@ static void apply_deep(plan_builder *b, const deep_list *deep)
 	}
 	for (size_t i = 0; i < deep->count; i++) {
 		const deep_protection *d = &deep->items[i];
-		if (has_protection(&b->storage->plan, d->path))
+		if (has_protection(b, d->path))
 			continue;
 		push_mount(b, d->exists ? LINUX_MOUNT_BIND_RO : LINUX_MOUNT_PLACEHOLDER, d->path, d->path);
 	}
@@ -700,6 +707,7 @@ cordon_code linux_plan_build_with(const cordon_resolved *policy, const linux_hos
 	plan->clone_flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
 			    (plan->use_netns ? CLONE_NEWNET : 0);
 	plan_mounts(&b, host);
+	cordon_strset_clear(&b.protected);
 	if (!builder_ok(&b)) {
 		linux_plan_free(plan);
 		return b.failure;

@@ -23,6 +23,7 @@
  */
 #include "mount_plan_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -39,6 +40,7 @@
 
 #include "../core/error.h"
 #include "../core/strlist.h"
+#include "../core/strset.h"
 
 #define SCRATCH_MOUNT "/tmp"
 #define NEWROOT	      "/newroot"
@@ -618,6 +620,129 @@ static void recover_crashed(cordon_strlist *record)
 	}
 }
 
+/* The placeholder pool: <state>/placeholder-pool holds empty directories
+ * that earlier runs used. A placeholder is renamed out of the pool into
+ * place and back again after the run, so back-to-back runs reuse inodes
+ * instead of creating and deleting them: with many roots, that churn made
+ * ext4's inode allocator step around thousands of freshly deleted inodes
+ * and dominate the run (300 roots: over a second per run). Where a root is
+ * on another filesystem than the state directory, rename fails with EXDEV
+ * and the placeholder is made and removed as before. The pool holds at
+ * most as many directories as the most placeholders runs ever held at
+ * once. All of this happens under placeholders.lock. */
+typedef struct placeholder_pool {
+	int fd;
+	DIR *entries;
+	bool other_filesystem; /* a rename gave EXDEV: stop trying */
+} placeholder_pool;
+
+static void pool_open(placeholder_pool *pool, const char *state_dir)
+{
+	*pool = (placeholder_pool){.fd = -1};
+	char path[PATH_MAX];
+	if ((size_t)snprintf(path, sizeof(path), "%s/placeholder-pool", state_dir) >= sizeof(path))
+		return;
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return;
+	pool->fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+static void pool_close(placeholder_pool *pool)
+{
+	if (pool->entries != NULL)
+		closedir(pool->entries);
+	else if (pool->fd >= 0)
+		close(pool->fd);
+	*pool = (placeholder_pool){.fd = -1};
+}
+
+/* Moves a pooled directory to target. 0, or -1 with errno (EEXIST: target
+ * exists; anything else: make one instead). */
+static int pool_take(placeholder_pool *pool, const char *target)
+{
+	if (pool->fd < 0 || pool->other_filesystem) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (pool->entries == NULL) {
+		int fd = dup(pool->fd);
+		pool->entries = fd < 0 ? NULL : fdopendir(fd);
+		if (pool->entries == NULL) {
+			if (fd >= 0)
+				close(fd);
+			errno = ENOENT;
+			return -1;
+		}
+		close(pool->fd);
+		pool->fd = dirfd(pool->entries);
+	}
+	struct dirent *entry;
+	while ((entry = readdir(pool->entries)) != NULL) {
+		if (entry->d_name[0] == '.')
+			continue;
+		if (renameat2(pool->fd, entry->d_name, AT_FDCWD, target, RENAME_NOREPLACE) == 0) {
+			/* pooled ones are 0755 (see retire_placeholder); the
+			 * read-only bind keeps it empty even if this fails */
+			(void)chmod(target, 0555);
+			return 0;
+		}
+		if (errno == EXDEV)
+			pool->other_filesystem = true;
+		if (errno != ENOENT)
+			return -1;
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+/* Makes the placeholder directory at target, from the pool if it can. */
+static int make_placeholder(placeholder_pool *pool, const char *target)
+{
+	if (pool_take(pool, target) == 0)
+		return 0;
+	if (errno == EEXIST)
+		return -1;
+	/* 0555, not 0: tools inside list the root (git status walks it), and
+	 * an unreadable directory makes them warn; the read-only bind keeps it
+	 * empty either way. */
+	return mkdir(target, 0555);
+}
+
+static bool directory_is_empty(int dir_fd)
+{
+	char buffer[512];
+	long n = syscall(SYS_getdents64, dir_fd, buffer, sizeof(buffer));
+	if (n < 0)
+		return false;
+	for (long offset = 0; offset < n;) {
+		const struct dirent64 *entry = (const struct dirent64 *)(buffer + offset);
+		if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0)
+			return false;
+		offset += entry->d_reclen;
+	}
+	return true;
+}
+
+/* After the run, with the placeholder locked exclusively: back into the
+ * pool if it is still empty, else (another filesystem, no pool) removed
+ * by rmdir, which also only takes an empty directory. */
+static void retire_placeholder(placeholder_pool *pool, linux_placeholder *p)
+{
+	char pooled[64];
+	snprintf(pooled, sizeof(pooled), "%llx-%llx", (unsigned long long)p->dev, (unsigned long long)p->ino);
+	/* Write permission on a directory is needed to move it to another
+	 * parent (its ".." changes). */
+	if (pool->fd >= 0 && !pool->other_filesystem && directory_is_empty(p->lock_fd) &&
+	    chmod(p->path, 0755) == 0) {
+		if (renameat2(AT_FDCWD, p->path, pool->fd, pooled, RENAME_NOREPLACE) == 0)
+			return;
+		if (errno == EXDEV)
+			pool->other_filesystem = true;
+		(void)chmod(p->path, 0555);
+	}
+	(void)rmdir(p->path);
+}
+
 static int placeholders_lock(const char *state_dir)
 {
 	int fd = open_lock(state_dir, "placeholders.lock");
@@ -636,8 +761,9 @@ static int placeholders_lock(const char *state_dir)
  * a mount that is read-only on the host, which the sandbox's bind keeps
  * read-only too. (EACCES is not such a case: the owner of a directory can
  * chmod it and then create the name.) */
-static cordon_code hold_placeholder(linux_plan_storage *s, const char *state_dir, const linux_mount_op *op,
-				    cordon_strlist *record, bool *unneeded, cordon_error *err)
+static cordon_code hold_placeholder(linux_plan_storage *s, const char *state_dir, placeholder_pool *pool,
+				    const linux_mount_op *op, cordon_strlist *record,
+				    const cordon_strset *recorded_set, bool *unneeded, cordon_error *err)
 {
 	*unneeded = false;
 	linux_placeholder *p = &s->placeholders[s->placeholder_count];
@@ -662,11 +788,8 @@ static cordon_code hold_placeholder(linux_plan_storage *s, const char *state_dir
 		return cordon_fail(err, CORDON_E_STATE,
 				   "cannot hold the place of %s: the policy has no state directory",
 				   op->target);
-	bool recorded = cordon_strlist_contains(record, op->target);
-	/* 0555, not 0: tools inside list the root (git status walks it), and
-	 * an unreadable directory makes them warn; the read-only bind keeps it
-	 * empty either way. */
-	if (mkdir(op->target, 0555) == 0) {
+	bool recorded = cordon_strset_contains(recorded_set, op->target);
+	if (make_placeholder(pool, op->target) == 0) {
 		p->created = true;
 	} else if (errno == EROFS) {
 		*unneeded = true;
@@ -714,37 +837,49 @@ static cordon_code hold_placeholder(linux_plan_storage *s, const char *state_dir
 /* Whether op is a placeholder this run holds: a PLACEHOLDER, or a
  * read-only bind over a placeholder that a crashed or still running run
  * left (the plan saw it as an existing directory). */
-static bool holds_placeholder(const linux_mount_op *op, const cordon_strlist *record)
+static bool holds_placeholder(const linux_mount_op *op, const cordon_strset *recorded)
 {
 	if (op->kind == LINUX_MOUNT_PLACEHOLDER)
 		return true;
-	return op->kind == LINUX_MOUNT_BIND_RO && cordon_strlist_contains(record, op->target);
+	return op->kind == LINUX_MOUNT_BIND_RO && cordon_strset_contains(recorded, op->target);
+}
+
+/* The set of strings in list (borrowed); false on out of memory. */
+static bool set_of(cordon_strset *set, const cordon_strlist *list)
+{
+	for (size_t i = 0; i < list->count; i++)
+		if (!cordon_strset_add(set, list->items[i]))
+			return false;
+	return true;
 }
 
 static void recover_unheld(const linux_plan *plan, cordon_strlist *record)
 {
+	cordon_strset recorded = {0}, held = {0}, still_held = {0};
 	cordon_strlist orphans = {0};
-	for (size_t i = 0; i < record->count; i++) {
-		bool held = false;
-		for (size_t m = 0; m < plan->mount_count && !held; m++)
-			held = holds_placeholder(&plan->mounts[m], record) &&
-			       strcmp(plan->mounts[m].target, record->items[i]) == 0;
-		if (!held && !cordon_strlist_push(&orphans, record->items[i]))
-			break;
+	bool ok = set_of(&recorded, record);
+	for (size_t m = 0; m < plan->mount_count && ok; m++)
+		if (holds_placeholder(&plan->mounts[m], &recorded))
+			ok = cordon_strset_add(&held, plan->mounts[m].target);
+	for (size_t i = 0; i < record->count && ok; i++)
+		if (!cordon_strset_contains(&held, record->items[i]))
+			ok = cordon_strlist_push(&orphans, record->items[i]);
+	if (ok) {
+		/* Left in orphans: the placeholders a live run still holds. */
+		recover_crashed(&orphans);
+		ok = set_of(&still_held, &orphans);
 	}
-	/* Left in orphans: the placeholders a live run still holds. */
-	recover_crashed(&orphans);
-	for (size_t i = 0; i < record->count;) {
-		bool keep = cordon_strlist_contains(&orphans, record->items[i]);
-		for (size_t m = 0; m < plan->mount_count && !keep; m++)
-			keep = holds_placeholder(&plan->mounts[m], record) &&
-			       strcmp(plan->mounts[m].target, record->items[i]) == 0;
-		if (!keep) {
-			record_remove(record, record->items[i]);
+	for (size_t i = 0; i < record->count && ok;) {
+		const char *path = record->items[i];
+		if (!cordon_strset_contains(&still_held, path) && !cordon_strset_contains(&held, path)) {
+			record_remove(record, path);
 			continue;
 		}
 		i++;
 	}
+	cordon_strset_clear(&recorded);
+	cordon_strset_clear(&held);
+	cordon_strset_clear(&still_held);
 	cordon_strlist_clear(&orphans);
 }
 
@@ -789,10 +924,17 @@ cordon_code linux_plan_prepare_host(linux_plan *plan, cordon_error *err)
 	recover_unheld(plan, &record);
 	cordon_code code = CORDON_OK;
 	size_t kept = 0;
+	placeholder_pool pool;
+	pool_open(&pool, state_dir);
+	/* Borrowed from record; hold_placeholder only appends to it. */
+	cordon_strset recorded = {0};
+	if (!set_of(&recorded, &record))
+		code = cordon_fail(err, CORDON_E_NOMEM, "cannot prepare the sandbox: out of memory");
 	for (size_t i = 0; i < plan->mount_count; i++) {
 		bool unneeded = false;
-		if (code == CORDON_OK && holds_placeholder(&plan->mounts[i], &record))
-			code = hold_placeholder(s, state_dir, &plan->mounts[i], &record, &unneeded, err);
+		if (code == CORDON_OK && holds_placeholder(&plan->mounts[i], &recorded))
+			code = hold_placeholder(s, state_dir, &pool, &plan->mounts[i], &record, &recorded,
+						&unneeded, err);
 		if (unneeded) {
 			free(plan->mounts[i].source);
 			free(plan->mounts[i].target);
@@ -801,6 +943,8 @@ cordon_code linux_plan_prepare_host(linux_plan *plan, cordon_error *err)
 		plan->mounts[kept++] = plan->mounts[i];
 	}
 	plan->mount_count = kept;
+	pool_close(&pool);
+	cordon_strset_clear(&recorded);
 	if (!write_record(state_dir, &record) && code == CORDON_OK)
 		code = cordon_fail_errno(err, errno, "cannot write %s/placeholders", state_dir);
 	cordon_strlist_clear(&record);
@@ -821,7 +965,10 @@ void linux_plan_cleanup_host(const linux_plan *plan)
 	}
 	int lock cleanup_fd = placeholders_lock(state_dir);
 	cordon_strlist record = {0};
+	cordon_strset gone = {0}; /* placeholders removed now (borrowed paths) */
 	bool have_record = lock >= 0 && read_record(state_dir, &record);
+	placeholder_pool pool;
+	pool_open(&pool, state_dir);
 	for (size_t i = 0; i < s->placeholder_count; i++) {
 		linux_placeholder *p = &s->placeholders[i];
 		if (p->is_state || p->lock_fd < 0)
@@ -840,13 +987,25 @@ void linux_plan_cleanup_host(const linux_plan *plan)
 		struct stat st;
 		if (lstat(p->path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_dev == p->dev &&
 		    st.st_ino == p->ino)
-			(void)rmdir(p->path);
+			retire_placeholder(&pool, p);
 		close_fd(&p->lock_fd);
-		if (lstat(p->path, &st) != 0 || st.st_dev != p->dev || st.st_ino != p->ino)
-			record_remove(&record, p->path);
+		if ((lstat(p->path, &st) != 0 || st.st_dev != p->dev || st.st_ino != p->ino) &&
+		    !cordon_strset_add(&gone, p->path))
+			have_record = false; /* out of memory: keep the record as it was */
 	}
-	if (have_record)
+	if (have_record) {
+		size_t kept = 0;
+		for (size_t i = 0; i < record.count; i++) {
+			if (cordon_strset_contains(&gone, record.items[i]))
+				free(record.items[i]);
+			else
+				record.items[kept++] = record.items[i];
+		}
+		record.count = kept;
 		(void)write_record(state_dir, &record);
+	}
+	cordon_strset_clear(&gone);
+	pool_close(&pool);
 	cordon_strlist_clear(&record);
 	linux_plan_release_placeholders((linux_plan *)plan);
 }
