@@ -479,7 +479,7 @@ cordon_code linux_mounts_apply(const linux_plan *plan, cordon_error *err)
 
 /* ------------------------------------------------------------ placeholders */
 
-/* A missing protected name is held by an empty directory (mode 0555) that
+/* A missing protected name is held by an empty directory (mode 0755) that
  * cordon creates on the host before the run and binds read-only over
  * itself inside; afterwards it is removed if it is still the same empty
  * directory.
@@ -680,12 +680,8 @@ static int pool_take(placeholder_pool *pool, const char *target)
 	while ((entry = readdir(pool->entries)) != NULL) {
 		if (entry->d_name[0] == '.')
 			continue;
-		if (renameat2(pool->fd, entry->d_name, AT_FDCWD, target, RENAME_NOREPLACE) == 0) {
-			/* pooled ones are 0755 (see retire_placeholder); the
-			 * read-only bind keeps it empty even if this fails */
-			(void)chmod(target, 0555);
+		if (renameat2(pool->fd, entry->d_name, AT_FDCWD, target, RENAME_NOREPLACE) == 0)
 			return 0;
-		}
 		if (errno == EXDEV)
 			pool->other_filesystem = true;
 		if (errno != ENOENT)
@@ -702,10 +698,11 @@ static int make_placeholder(placeholder_pool *pool, const char *target)
 		return 0;
 	if (errno == EEXIST)
 		return -1;
-	/* 0555, not 0: tools inside list the root (git status walks it), and
-	 * an unreadable directory makes them warn; the read-only bind keeps it
-	 * empty either way. */
-	return mkdir(target, 0555);
+	/* Readable, so tools inside that list the root (git status walks it)
+	 * do not warn; writable by its owner, because moving a directory to
+	 * another parent (into and out of the pool) needs that. Inside the
+	 * sandbox the read-only bind keeps it empty whatever its mode. */
+	return mkdir(target, 0755);
 }
 
 static bool directory_is_empty(int dir_fd)
@@ -730,15 +727,11 @@ static void retire_placeholder(placeholder_pool *pool, linux_placeholder *p)
 {
 	char pooled[64];
 	snprintf(pooled, sizeof(pooled), "%llx-%llx", (unsigned long long)p->dev, (unsigned long long)p->ino);
-	/* Write permission on a directory is needed to move it to another
-	 * parent (its ".." changes). */
-	if (pool->fd >= 0 && !pool->other_filesystem && directory_is_empty(p->lock_fd) &&
-	    chmod(p->path, 0755) == 0) {
+	if (pool->fd >= 0 && !pool->other_filesystem && directory_is_empty(p->lock_fd)) {
 		if (renameat2(AT_FDCWD, p->path, pool->fd, pooled, RENAME_NOREPLACE) == 0)
 			return;
 		if (errno == EXDEV)
 			pool->other_filesystem = true;
-		(void)chmod(p->path, 0555);
 	}
 	(void)rmdir(p->path);
 }

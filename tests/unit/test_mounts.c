@@ -577,7 +577,7 @@ static void placeholders_shared_by_concurrent_runs(void **state)
 	assert_int_equal(linux_plan_prepare_host(second, &err), CORDON_OK);
 	struct stat st;
 	assert_int_equal(lstat(agents, &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0555);
+	assert_int_equal(st.st_mode & 07777, 0755);
 	linux_plan_cleanup_host(first);
 	assert_int_equal(lstat(agents, &st), 0); /* the second run still relies on it */
 	linux_plan_cleanup_host(second);
