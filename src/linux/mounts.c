@@ -535,6 +535,35 @@ static int mkdir_parents(const char *path, mode_t mode)
 	return 0;
 }
 
+/* Each record line is "<fnv1a-64 hex> <path>": the record is rewritten
+ * in place (a new file and a rename per write cost two inodes per run),
+ * so a line torn by a power cut fails its checksum and is ignored rather
+ * than naming some other directory to remove. */
+static uint64_t record_hash(const char *text)
+{
+	uint64_t hash = 14695981039346656037ULL;
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+		hash ^= *c;
+		hash *= 1099511628211ULL;
+	}
+	return hash;
+}
+
+/* The path of a record line whose checksum holds, else NULL. */
+static const char *record_line_path(char *line)
+{
+	char *space = strchr(line, ' ');
+	if (space == NULL || space - line != 16)
+		return NULL;
+	*space = '\0';
+	char *end;
+	unsigned long long hash = strtoull(line, &end, 16);
+	const char *path = space + 1;
+	if (*end != '\0' || path[0] != '/' || hash != record_hash(path))
+		return NULL;
+	return path;
+}
+
 static bool read_record(const char *state_dir, cordon_strlist *list)
 {
 	char path[PATH_MAX];
@@ -554,8 +583,9 @@ static bool read_record(const char *state_dir, cordon_strlist *list)
 	while ((length = getline(&line, &capacity, file)) > 0) {
 		if (line[length - 1] == '\n')
 			line[length - 1] = '\0';
-		if (line[0] == '/' && !cordon_strlist_contains(list, line))
-			ok = ok && cordon_strlist_push(list, line);
+		const char *recorded = record_line_path(line);
+		if (recorded != NULL && !cordon_strlist_contains(list, recorded))
+			ok = ok && cordon_strlist_push(list, recorded);
 	}
 	free(line);
 	fclose(file);
@@ -564,10 +594,12 @@ static bool read_record(const char *state_dir, cordon_strlist *list)
 
 static bool write_record(const char *state_dir, const cordon_strlist *list)
 {
-	char path[PATH_MAX], temporary[PATH_MAX];
+	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/placeholders", state_dir);
-	snprintf(temporary, sizeof(temporary), "%s/placeholders.new", state_dir);
-	int fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* Rewritten in place under placeholders.lock, which every reader
+	 * holds too. No fsync: it cost a journal commit on every run, and a
+	 * record lost to a power cut leaves at worst empty directories. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return false;
 	FILE *file = fdopen(fd, "w");
@@ -576,13 +608,11 @@ static bool write_record(const char *state_dir, const cordon_strlist *list)
 		return false;
 	}
 	for (size_t i = 0; i < list->count; i++)
-		fprintf(file, "%s\n", list->items[i]);
-	/* No fsync: it cost a journal commit on every run, and a record lost
-	 * to a power cut leaves at worst empty read-only directories behind.
-	 * rename() still replaces the record whole. */
-	bool ok = fflush(file) == 0;
+		fprintf(file, "%016llx %s\n", (unsigned long long)record_hash(list->items[i]),
+			list->items[i]);
+	bool ok = fflush(file) == 0 && ftruncate(fd, ftell(file)) == 0;
 	ok = (fclose(file) == 0) && ok;
-	return ok && rename(temporary, path) == 0;
+	return ok;
 }
 
 static void record_remove(cordon_strlist *list, const char *path)

@@ -623,6 +623,29 @@ static void crashed_run_placeholders_removed_next_time(void **state)
 	assert_null(strstr(read_file(record), codex));
 }
 
+/* The record is rewritten in place; a line torn by a power cut (or one
+ * without its checksum) must never name a directory to remove. */
+static void torn_record_line_removes_nothing(void **state)
+{
+	fixture *f = *state;
+	char victim[256], record[256], text[700];
+	path_at(victim, sizeof(victim), f->base, "outside/empty-dir");
+	assert_int_equal(mkdir(victim, 0755), 0);
+	(void)mkdir(f->state, 0700);
+	path_at(record, sizeof(record), f->state, "placeholders");
+	snprintf(text, sizeof(text), "0000000000000000 %s\n%s\n", victim, victim);
+	write_file(record, text);
+	linux_plan *plan = build_plan(f, CORDON_NETWORK_ON);
+	cordon_error err = {0};
+	assert_int_equal(linux_plan_prepare_host(plan, &err), CORDON_OK);
+	linux_plan_cleanup_host(plan);
+	linux_plan_free(plan);
+	struct stat st;
+	assert_int_equal(lstat(victim, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_null(strstr(read_file(record), victim));
+}
+
 static void user_content_in_placeholder_spot_is_kept(void **state)
 {
 	fixture *f = *state;
@@ -680,6 +703,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(placeholders_shared_by_concurrent_runs, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(crashed_run_placeholders_removed_next_time, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(torn_record_line_removes_nothing, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(user_content_in_placeholder_spot_is_kept, fixture_setup,
 						fixture_teardown),
