@@ -2,6 +2,7 @@
  * sandboxed TCP connection and serves HTTP CONNECT / absolute-form forward
  * requests on it, connecting only to allowlisted hosts. */
 #include "proxy/proxy.h"
+#include "proxy/pump.h"
 
 #include "core/error.h"
 
@@ -67,7 +68,6 @@ void cordon_proxy_stop(cordon_proxy *proxy)
 #define CONNECT_TIMEOUT_MS   10000
 #define RESPONSE_TIMEOUT_MS  10000
 #define STOP_GRACE_MS	     2000
-#define TUNNEL_BUFFER	     16384
 #define HOST_MAX	     253
 #define THREAD_STACK	     (1024 * 1024)
 
@@ -493,61 +493,16 @@ static int connect_upstream(const cordon_proxy *proxy, int client_fd, const requ
 
 /* -------------------------------------------------------------- tunnel */
 
-typedef struct direction {
-	int from;
-	int to;
-	char *buffer;
-	size_t head;
-	size_t tail;
-	bool eof;
-	bool shut;
-} direction;
-
-/* Moves what it can without blocking. A reset ends a direction like EOF;
- * a receiver that is gone ends it at once, dropping what is left, so the
- * other direction can still deliver, say, an error response. */
-static void pump(direction *d, bool readable, bool writable)
-{
-	if (readable && !d->eof && d->tail < TUNNEL_BUFFER) {
-		ssize_t got = recv(d->from, d->buffer + d->tail, TUNNEL_BUFFER - d->tail, MSG_DONTWAIT);
-		if (got > 0)
-			d->tail += (size_t)got;
-		else if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-			d->eof = true;
-	}
-	if (writable && d->head < d->tail) {
-		ssize_t sent =
-			send(d->to, d->buffer + d->head, d->tail - d->head, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (sent > 0) {
-			d->head += (size_t)sent;
-		} else if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-			d->eof = true;
-			d->head = d->tail = 0;
-			d->shut = true;
-		}
-	}
-	if (d->head == d->tail)
-		d->head = d->tail = 0;
-	if (d->eof && d->head == d->tail && !d->shut) {
-		shutdown(d->to, SHUT_WR);
-		d->shut = true;
-	}
-}
-
 static void tunnel(const cordon_proxy *proxy, int client_fd, int upstream_fd)
 {
-	char *buffers = malloc(2 * TUNNEL_BUFFER);
-	if (buffers == NULL)
+	cordon_pump *pumps = calloc(2, sizeof(*pumps));
+	if (pumps == NULL)
 		return;
-	direction up = {.from = client_fd, .to = upstream_fd, .buffer = buffers};
-	direction down = {.from = upstream_fd, .to = client_fd, .buffer = buffers + TUNNEL_BUFFER};
-	while (!(up.shut && down.shut)) {
-		/* An fd with nothing to do is left out: poll would report a
-		 * hangup on it over and over. */
-		short client_events = (short)((!up.eof && up.tail < TUNNEL_BUFFER ? POLLIN : 0) |
-					      (down.head < down.tail ? POLLOUT : 0));
-		short upstream_events = (short)((!down.eof && down.tail < TUNNEL_BUFFER ? POLLIN : 0) |
-						(up.head < up.tail ? POLLOUT : 0));
+	cordon_pump *up = &pumps[0];   /* client -> upstream */
+	cordon_pump *down = &pumps[1]; /* upstream -> client */
+	while (!(up->shut && down->shut)) {
+		short client_events = cordon_pump_events(up, down);
+		short upstream_events = cordon_pump_events(down, up);
 		struct pollfd fds[3] = {
 			{.fd = client_events ? client_fd : -1, .events = client_events},
 			{.fd = upstream_events ? upstream_fd : -1, .events = upstream_events},
@@ -564,10 +519,10 @@ static void tunnel(const cordon_proxy *proxy, int client_fd, int upstream_fd)
 		bool client_out = fds[0].revents & (POLLOUT | POLLHUP | POLLERR);
 		bool upstream_in = fds[1].revents & (POLLIN | POLLHUP | POLLERR);
 		bool upstream_out = fds[1].revents & (POLLOUT | POLLHUP | POLLERR);
-		pump(&up, client_in, upstream_out);
-		pump(&down, upstream_in, client_out);
+		cordon_pump_step(up, client_fd, upstream_fd, client_in, upstream_out);
+		cordon_pump_step(down, upstream_fd, client_fd, upstream_in, client_out);
 	}
-	free(buffers);
+	free(pumps);
 }
 
 /* ---------------------------------------------------------- connection */

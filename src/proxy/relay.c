@@ -2,6 +2,7 @@
  * on the loopback proxy port and joins each to a stream the proxy thread
  * hands over the control socket. One poll loop, no threads. */
 #include "proxy/proxy.h"
+#include "proxy/pump.h"
 
 #ifdef _WIN32
 
@@ -28,22 +29,13 @@ int cordon_relay_serve(int control_fd, unsigned short port)
 #include <sys/socket.h>
 
 #define RELAY_CONNECTION_LIMIT 256
-#define RELAY_BUFFER	       16384
 #define ACCEPT_PAUSE_MS	       100
-
-typedef struct relay_direction {
-	char buffer[RELAY_BUFFER];
-	size_t head;
-	size_t tail;
-	bool eof;
-	bool shut;
-} relay_direction;
 
 typedef struct relay_connection {
 	int tcp_fd;
-	int stream_fd;	      /* -1 until the proxy's reply arrives */
-	relay_direction up;   /* tcp -> stream */
-	relay_direction down; /* stream -> tcp */
+	int stream_fd;	  /* -1 until the proxy's reply arrives */
+	cordon_pump up;	  /* tcp -> stream */
+	cordon_pump down; /* stream -> tcp */
 } relay_connection;
 
 typedef struct relay {
@@ -114,50 +106,18 @@ static void close_connection(relay *r, size_t index)
 	r->connections[index] = r->connections[--r->count];
 }
 
-/* Moves what it can without blocking. A reset ends a direction like EOF;
- * a receiver that is gone ends it at once, dropping what is left, so the
- * other direction can still deliver, say, an error response. */
-static void relay_pump(relay_direction *d, int from, int to, bool readable, bool writable)
-{
-	if (readable && !d->eof && d->tail < RELAY_BUFFER) {
-		ssize_t got = recv(from, d->buffer + d->tail, RELAY_BUFFER - d->tail, MSG_DONTWAIT);
-		if (got > 0)
-			d->tail += (size_t)got;
-		else if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-			d->eof = true;
-	}
-	if (writable && d->head < d->tail) {
-		ssize_t sent = send(to, d->buffer + d->head, d->tail - d->head, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (sent > 0) {
-			d->head += (size_t)sent;
-		} else if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-			d->eof = true;
-			d->head = d->tail = 0;
-			d->shut = true;
-		}
-	}
-	if (d->head == d->tail)
-		d->head = d->tail = 0;
-	if (d->eof && d->head == d->tail && !d->shut) {
-		shutdown(to, SHUT_WR);
-		d->shut = true;
-	}
-}
-
 static short tcp_events(const relay_connection *c)
 {
 	if (c->stream_fd < 0)
 		return 0;
-	return (short)((!c->up.eof && c->up.tail < RELAY_BUFFER ? POLLIN : 0) |
-		       (c->down.head < c->down.tail ? POLLOUT : 0));
+	return cordon_pump_events(&c->up, &c->down);
 }
 
 static short stream_events(const relay_connection *c)
 {
 	if (c->stream_fd < 0)
 		return 0;
-	return (short)((!c->down.eof && c->down.tail < RELAY_BUFFER ? POLLIN : 0) |
-		       (c->up.head < c->up.tail ? POLLOUT : 0));
+	return cordon_pump_events(&c->down, &c->up);
 }
 
 /* Returns false when the connection is finished or broken. */
@@ -167,8 +127,8 @@ static bool serve_connection(relay_connection *c, short tcp_revents, short strea
 	const short out = POLLOUT | POLLHUP | POLLERR;
 	if (c->stream_fd < 0)
 		return true;
-	relay_pump(&c->up, c->tcp_fd, c->stream_fd, tcp_revents & in, stream_revents & out);
-	relay_pump(&c->down, c->stream_fd, c->tcp_fd, stream_revents & in, tcp_revents & out);
+	cordon_pump_step(&c->up, c->tcp_fd, c->stream_fd, tcp_revents & in, stream_revents & out);
+	cordon_pump_step(&c->down, c->stream_fd, c->tcp_fd, stream_revents & in, tcp_revents & out);
 	return !(c->up.shut && c->down.shut);
 }
 
