@@ -1,5 +1,7 @@
+/* POSIX sockets; the Windows build has no proxy yet (see proxy.c). */
 #include "pump.h"
 
+#ifndef _WIN32
 #include <errno.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -43,3 +45,4 @@ short cordon_pump_events(const cordon_pump *inbound, const cordon_pump *outbound
 	return (short)((!inbound->eof && inbound->tail < CORDON_PUMP_BUFFER ? POLLIN : 0) |
 		       (outbound->head < outbound->tail ? POLLOUT : 0));
 }
+#endif
