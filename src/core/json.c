@@ -1,6 +1,7 @@
 /* Strict RFC 8259 reader and a small writer. Only the C standard library is
  * used so the same file builds natively and with mingw. */
 #include "json.h"
+#include "strset.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -653,62 +654,6 @@ fail:
 	return NULL;
 }
 
-/* Keys seen in one object, so duplicates are found without comparing every
- * pair (a 1 MiB document can hold many thousand keys). */
-typedef struct key_set {
-	const char **slots;
-	size_t capacity, count;
-} key_set;
-
-static uint64_t hash_key(const char *key)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *key; key++) {
-		h ^= (unsigned char)*key;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static bool key_set_grow(key_set *set)
-{
-	size_t capacity = set->capacity ? set->capacity * 2 : 16;
-	const char **slots = calloc(capacity, sizeof(*slots));
-	if (slots == NULL)
-		return false;
-	for (size_t i = 0; i < set->capacity; i++) {
-		if (set->slots[i] == NULL)
-			continue;
-		size_t j = hash_key(set->slots[i]) & (capacity - 1);
-		while (slots[j] != NULL)
-			j = (j + 1) & (capacity - 1);
-		slots[j] = set->slots[i];
-	}
-	free(set->slots);
-	set->slots = slots;
-	set->capacity = capacity;
-	return true;
-}
-
-/* Adds key (not copied); *duplicate is set when it was already there. */
-static bool key_set_add(key_set *set, const char *key, bool *duplicate)
-{
-	*duplicate = false;
-	if ((set->count + 1) * 2 > set->capacity && !key_set_grow(set))
-		return false;
-	size_t j = hash_key(key) & (set->capacity - 1);
-	while (set->slots[j] != NULL) {
-		if (strcmp(set->slots[j], key) == 0) {
-			*duplicate = true;
-			return true;
-		}
-		j = (j + 1) & (set->capacity - 1);
-	}
-	set->slots[j] = key;
-	set->count++;
-	return true;
-}
-
 /* Quotes a key for an error message: escapes what would break the line and
  * shortens long keys at a character boundary. */
 static void quote_key(const char *key, char *out, size_t out_size)
@@ -732,16 +677,18 @@ static void quote_key(const char *key, char *out, size_t out_size)
 	out[used] = '\0';
 }
 
-static cordon_json *parse_member(parser *p, int depth, key_set *keys)
+/* keys: those seen so far in this object, so duplicates are found without
+ * comparing every pair (a 1 MiB document can hold many thousand keys). */
+static cordon_json *parse_member(parser *p, int depth, cordon_strset *keys)
 {
 	size_t key_offset = p->pos;
 	char *key;
 	size_t key_length;
-	bool duplicate;
 
 	if (!parse_string_raw(p, &key, &key_length))
 		return NULL;
-	if (!key_set_add(keys, key, &duplicate)) {
+	bool duplicate = cordon_strset_contains(keys, key);
+	if (!duplicate && !cordon_strset_add(keys, key)) {
 		free(key);
 		fail_nomem(p);
 		return NULL;
@@ -773,7 +720,7 @@ static cordon_json *parse_member(parser *p, int depth, key_set *keys)
 static cordon_json *parse_object(parser *p, int depth)
 {
 	size_t capacity = 0;
-	key_set keys = {0};
+	cordon_strset keys = {0};
 	cordon_json *object;
 
 	if (!open_container(p, depth))
@@ -802,7 +749,7 @@ static cordon_json *parse_object(parser *p, int depth)
 		skip_whitespace(p);
 		if (peek(p) == '}') {
 			p->pos++;
-			free(keys.slots);
+			cordon_strset_clear(&keys);
 			return object;
 		}
 		if (peek(p) != ',') {
@@ -822,7 +769,7 @@ static cordon_json *parse_object(parser *p, int depth)
 		}
 	}
 fail:
-	free(keys.slots);
+	cordon_strset_clear(&keys);
 	cordon_json_free(object);
 	return NULL;
 }

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t hash_string(const char *text)
+uint64_t cordon_fnv1a64(const char *text)
 {
 	uint64_t hash = 14695981039346656037ULL;
 	for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
@@ -18,7 +18,7 @@ static uint64_t hash_string(const char *text)
 static size_t find_slot(const char **slots, size_t capacity, const char *value)
 {
 	size_t mask = capacity - 1;
-	size_t i = (size_t)hash_string(value) & mask;
+	size_t i = (size_t)cordon_fnv1a64(value) & mask;
 	while (slots[i] != NULL && strcmp(slots[i], value) != 0)
 		i = (i + 1) & mask;
 	return i;

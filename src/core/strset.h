@@ -7,12 +7,18 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct cordon_strset {
 	const char **slots;
 	size_t capacity; /* a power of two, or 0 */
 	size_t count;
 } cordon_strset;
+
+/* FNV-1a, 64 bits, of a NUL-terminated string: the set's hash, and a
+ * cheap checksum for records cordon writes itself (not a defence against
+ * anyone who can write them). */
+uint64_t cordon_fnv1a64(const char *text);
 
 /* Adds value (not copied); false only when out of memory. */
 bool cordon_strset_add(cordon_strset *set, const char *value);

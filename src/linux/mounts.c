@@ -538,18 +538,8 @@ static int mkdir_parents(const char *path, mode_t mode)
 /* Each record line is "<fnv1a-64 hex> <path>": the record is rewritten
  * in place (a new file and a rename per write cost two inodes per run),
  * so a line torn by a power cut fails its checksum and is ignored rather
- * than naming some other directory to remove. */
-static uint64_t record_hash(const char *text)
-{
-	uint64_t hash = 14695981039346656037ULL;
-	for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
-		hash ^= *c;
-		hash *= 1099511628211ULL;
-	}
-	return hash;
-}
-
-/* The path of a record line whose checksum holds, else NULL. */
+ * than naming some other directory to remove. record_line_path gives the
+ * path of a line whose checksum holds, else NULL. */
 static const char *record_line_path(char *line)
 {
 	char *space = strchr(line, ' ');
@@ -559,7 +549,7 @@ static const char *record_line_path(char *line)
 	char *end;
 	unsigned long long hash = strtoull(line, &end, 16);
 	const char *path = space + 1;
-	if (*end != '\0' || path[0] != '/' || hash != record_hash(path))
+	if (*end != '\0' || path[0] != '/' || hash != cordon_fnv1a64(path))
 		return NULL;
 	return path;
 }
@@ -608,7 +598,7 @@ static bool write_record(const char *state_dir, const cordon_strlist *list)
 		return false;
 	}
 	for (size_t i = 0; i < list->count; i++)
-		fprintf(file, "%016llx %s\n", (unsigned long long)record_hash(list->items[i]),
+		fprintf(file, "%016llx %s\n", (unsigned long long)cordon_fnv1a64(list->items[i]),
 			list->items[i]);
 	bool ok = fflush(file) == 0 && ftruncate(fd, ftell(file)) == 0;
 	ok = (fclose(file) == 0) && ok;
