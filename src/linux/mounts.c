@@ -651,8 +651,8 @@ static void recover_crashed(cordon_strlist *record)
  * most as many directories as the most placeholders runs ever held at
  * once. All of this happens under placeholders.lock. */
 typedef struct placeholder_pool {
-	int fd;
-	DIR *entries;
+	DIR *entries;	       /* NULL when there is no pool */
+	int fd;		       /* dirfd(entries), or -1 */
 	bool other_filesystem; /* a rename gave EXDEV: stop trying */
 } placeholder_pool;
 
@@ -664,15 +664,20 @@ static void pool_open(placeholder_pool *pool, const char *state_dir)
 		return;
 	if (mkdir(path, 0700) != 0 && errno != EEXIST)
 		return;
-	pool->fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	pool->entries = fd < 0 ? NULL : fdopendir(fd);
+	if (pool->entries == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	pool->fd = fd;
 }
 
 static void pool_close(placeholder_pool *pool)
 {
 	if (pool->entries != NULL)
 		closedir(pool->entries);
-	else if (pool->fd >= 0)
-		close(pool->fd);
 	*pool = (placeholder_pool){.fd = -1};
 }
 
@@ -680,21 +685,9 @@ static void pool_close(placeholder_pool *pool)
  * exists; anything else: make one instead). */
 static int pool_take(placeholder_pool *pool, const char *target)
 {
-	if (pool->fd < 0 || pool->other_filesystem) {
+	if (pool->entries == NULL || pool->other_filesystem) {
 		errno = ENOENT;
 		return -1;
-	}
-	if (pool->entries == NULL) {
-		int fd = dup(pool->fd);
-		pool->entries = fd < 0 ? NULL : fdopendir(fd);
-		if (pool->entries == NULL) {
-			if (fd >= 0)
-				close(fd);
-			errno = ENOENT;
-			return -1;
-		}
-		close(pool->fd);
-		pool->fd = dirfd(pool->entries);
 	}
 	struct dirent *entry;
 	while ((entry = readdir(pool->entries)) != NULL) {

@@ -414,7 +414,7 @@ static void build_no_proxy(cordon_child *child, const cordon_resolved *policy)
 
 static bool is_no_proxy(const char *entry)
 {
-	return strncmp(entry, "NO_PROXY=", 9) == 0 || strncmp(entry, "no_proxy=", 9) == 0;
+	return env_name_matches(entry, "NO_PROXY=") || env_name_matches(entry, "no_proxy=");
 }
 
 /* The command's environment with the proxy variables set (replacing any
