@@ -43,6 +43,12 @@ void cordon_proxy_stop(cordon_proxy *proxy);
  * relay would never return. */
 int cordon_relay_serve(int control_fd, unsigned short port);
 
+/* The same loop on listening sockets the caller already bound (listener6
+ * may be -1); takes ownership of both. Lets a caller bind port 0 and know
+ * the port before the relay starts, with no window for another process to
+ * take it. Does not touch the loopback interface. */
+int cordon_relay_serve_listeners(int control_fd, int listener4, int listener6);
+
 /* Environment entries the command gets (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY,
  * their lower-case forms, and NO_PROXY/no_proxy naming the sandbox's own
  * loopback): a NULL-terminated static array of "NAME=value" strings. */

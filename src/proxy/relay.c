@@ -15,9 +15,18 @@ int cordon_relay_serve(int control_fd, unsigned short port)
 	return ENOSYS;
 }
 
+int cordon_relay_serve_listeners(int control_fd, int listener4, int listener6)
+{
+	(void)control_fd;
+	(void)listener4;
+	(void)listener6;
+	return ENOSYS;
+}
+
 #else
 
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -279,21 +288,33 @@ static size_t connection_limit(void)
 
 int cordon_relay_serve(int control_fd, unsigned short port)
 {
+	bring_loopback_up();
+	int listener4 = open_listener(AF_INET, port);
+	if (listener4 < 0)
+		return -listener4;
+	int listener6 = open_listener(AF_INET6, port);
+	if (listener6 < 0)
+		listener6 = -1; /* no IPv6 here: IPv4 alone will do */
+	return cordon_relay_serve_listeners(control_fd, listener4, listener6);
+}
+
+int cordon_relay_serve_listeners(int control_fd, int listener4, int listener6)
+{
 	relay *r = calloc(1, sizeof(*r));
-	if (r == NULL)
+	if (r == NULL) {
+		close(listener4);
+		if (listener6 >= 0)
+			close(listener6);
 		return ENOMEM;
+	}
 	r->control_fd = control_fd;
 	r->connection_limit = connection_limit();
-	bring_loopback_up();
-	r->listeners[0] = open_listener(AF_INET, port);
-	if (r->listeners[0] < 0) {
-		int errnum = -r->listeners[0];
-		free(r);
-		return errnum;
-	}
-	r->listeners[1] = open_listener(AF_INET6, port);
-	if (r->listeners[1] < 0)
-		r->listeners[1] = -1; /* no IPv6 here: IPv4 alone will do */
+	r->listeners[0] = listener4;
+	r->listeners[1] = listener6;
+	/* accept_clients drains each listener until it would block. */
+	for (int l = 0; l < 2; l++)
+		if (r->listeners[l] >= 0)
+			fcntl(r->listeners[l], F_SETFL, fcntl(r->listeners[l], F_GETFL) | O_NONBLOCK);
 
 	int status = relay_loop(r);
 

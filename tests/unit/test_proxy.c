@@ -207,13 +207,18 @@ static unsigned short free_port(void)
 	return port;
 }
 
-/* The relay process must hold no descriptor but its own control end, or it
- * would keep the proxy's end alive and never see it close. */
-static void close_all_but(int keep)
+/* The relay process must hold no descriptor but its own control end (and
+ * its listener), or it would keep the proxy's end alive and never see it
+ * close. */
+static void close_all_but(int keep_a, int keep_b)
 {
-	if (keep > 3)
-		close_range(3, (unsigned)keep - 1, 0);
-	close_range((unsigned)keep + 1, ~0U, 0);
+	unsigned low = (unsigned)(keep_a < keep_b ? keep_a : keep_b);
+	unsigned high = (unsigned)(keep_a < keep_b ? keep_b : keep_a);
+	if (low > 3)
+		close_range(3, low - 1, 0);
+	if (high > low + 1)
+		close_range(low + 1, high - 1, 0);
+	close_range(high + 1, ~0U, 0);
 }
 
 static int start_fixture(void **state, const char *const *domains, size_t count, rlim_t descriptor_limit)
@@ -224,11 +229,13 @@ static int start_fixture(void **state, const char *const *domains, size_t count,
 	cordon_error err;
 	assert_int_equal(cordon_proxy_start(domains, count, &relay_fd, &f->proxy, &err), CORDON_OK);
 	assert_true(relay_fd >= 0);
-	f->relay_port = free_port();
+	/* Bound here on port 0, so no other socket can take the port between
+	 * choosing it and the relay listening on it. */
+	int listener = listen_loopback(&f->relay_port);
 	f->relay_pid = fork();
 	assert_true(f->relay_pid >= 0);
 	if (f->relay_pid == 0) {
-		close_all_but(relay_fd);
+		close_all_but(relay_fd, listener);
 		if (descriptor_limit != 0) {
 			struct rlimit limit;
 			getrlimit(RLIMIT_NOFILE, &limit);
@@ -236,8 +243,9 @@ static int start_fixture(void **state, const char *const *domains, size_t count,
 			if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
 				_exit(4);
 		}
-		_exit(cordon_relay_serve(relay_fd, f->relay_port) == 0 ? 0 : 3);
+		_exit(cordon_relay_serve_listeners(relay_fd, listener, -1) == 0 ? 0 : 3);
 	}
+	close(listener);
 	close(relay_fd);
 	server_start(&f->upstream);
 	*state = f;
@@ -725,7 +733,7 @@ static int namespace_client(int relay_fd, unsigned short upstream_port, pid_t *r
 		return 10;
 	*relay_pid = relay;
 	if (relay == 0) {
-		close_all_but(relay_fd);
+		close_all_but(relay_fd, relay_fd);
 		_exit(cordon_relay_serve(relay_fd, CORDON_PROXY_PORT) == 0 ? 0 : 3);
 	}
 	close(relay_fd);
@@ -781,7 +789,7 @@ static void test_relay_inside_a_network_namespace(void **state)
 	assert_true(child >= 0);
 	if (child == 0) {
 		/* Only the relay's end and the stdio descriptors cross over. */
-		close_all_but(relay_fd);
+		close_all_but(relay_fd, relay_fd);
 		pid_t relay = -1;
 		int result = namespace_client(relay_fd, upstream.port, &relay);
 		if (relay > 0) {
