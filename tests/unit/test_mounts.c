@@ -292,6 +292,12 @@ static void check_inside(const fixture *f)
 	/* The host's /tmp, not the scratch tmpfs, is what the sandbox sees. */
 	CHECK(access(f->base, F_OK) == 0, "%s not visible", f->base);
 	CHECK(access("/newroot", F_OK) != 0 && access("/oldroot", F_OK) != 0, "scratch visible");
+	/* One lazy unmount detaches the scratch and the host tree in it:
+	 * neither is left in this namespace's mount table. */
+	content = read_file("/proc/self/mountinfo");
+	CHECK(content != NULL && strstr(content, "cordon-root") == NULL &&
+		      strstr(content, "/oldroot") == NULL && strstr(content, "/newroot") == NULL,
+	      "scratch mounts left: %s", content ? content : "(null)");
 }
 
 /* Runs in the forked child: namespaces, then pid 1 applies and checks. */
