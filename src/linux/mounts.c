@@ -601,13 +601,19 @@ static bool read_record(const char *state_dir, cordon_strlist *list)
 	size_t capacity = 0;
 	ssize_t length;
 	bool ok = true;
-	while ((length = getline(&line, &capacity, file)) > 0) {
+	cordon_strset seen = {0}; /* borrowed from list: a record can hold thousands */
+	for (size_t i = 0; ok && i < list->count; i++)
+		ok = cordon_strset_add(&seen, list->items[i]);
+	while (ok && (length = getline(&line, &capacity, file)) > 0) {
 		if (line[length - 1] == '\n')
 			line[length - 1] = '\0';
 		const char *recorded = record_line_path(line);
-		if (recorded != NULL && !cordon_strlist_contains(list, recorded))
-			ok = ok && cordon_strlist_push(list, recorded);
+		if (recorded == NULL || cordon_strset_contains(&seen, recorded))
+			continue;
+		ok = cordon_strlist_push(list, recorded) &&
+		     cordon_strset_add(&seen, list->items[list->count - 1]);
 	}
+	cordon_strset_clear(&seen);
 	free(line);
 	fclose(file);
 	return ok;
@@ -654,7 +660,9 @@ static void recover_crashed(cordon_strlist *record)
 	for (size_t i = 0; i < record->count;) {
 		const char *path = record->items[i];
 		int lock = open_placeholder(path);
-		if (lock < 0 && errno == ENOENT) {
+		/* Gone, or replaced by something that is not a directory
+		 * (so not a placeholder): nothing left to remove. */
+		if (lock < 0 && (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)) {
 			record_remove(record, path);
 			continue;
 		}
@@ -676,55 +684,112 @@ static void recover_crashed(cordon_strlist *record)
  * place and back again after the run, so back-to-back runs reuse inodes
  * instead of creating and deleting them: with many roots, that churn made
  * ext4's inode allocator step around thousands of freshly deleted inodes
- * and dominate the run (300 roots: over a second per run). Where a root is
+ * and dominate the run (300 roots: over a second per run). The pool is
+ * split into POOL_SHARDS subdirectories by inode number: adding an entry
+ * to one directory of a thousand cost ext4 almost twice what adding it to
+ * a small one does. It is read with a small buffer, so a run that needs
+ * three placeholders does not list a pool of thousands. Where a root is
  * on another filesystem than the state directory, rename fails with EXDEV
  * and the placeholder is made and removed as before. The pool holds at
  * most as many directories as the most placeholders runs ever held at
  * once. All of this happens under placeholders.lock. */
+#define POOL_SHARDS 64
+
 typedef struct placeholder_pool {
-	DIR *entries;	       /* NULL when there is no pool */
-	int fd;		       /* dirfd(entries), or -1 */
-	bool other_filesystem; /* a rename gave EXDEV: stop trying */
+	int fd;			    /* <state>/placeholder-pool, or -1: no pool */
+	int shard_fds[POOL_SHARDS]; /* opened on first use, -1 before */
+	bool other_filesystem;	    /* a rename gave EXDEV: stop trying */
+	/* Taking: the directory being listed (-1: the top level, where
+	 * pools before the shards kept their entries), and its listing. */
+	int reading;
+	bool exhausted;
+	long listed, offset;
+	char listing[2048];
 } placeholder_pool;
 
 static void pool_open(placeholder_pool *pool, const char *state_dir)
 {
-	*pool = (placeholder_pool){.fd = -1};
+	pool->fd = -1;
+	for (int i = 0; i < POOL_SHARDS; i++)
+		pool->shard_fds[i] = -1;
+	pool->other_filesystem = false;
+	pool->reading = -1;
+	pool->exhausted = false;
+	pool->listed = pool->offset = 0;
 	char path[PATH_MAX];
 	if ((size_t)snprintf(path, sizeof(path), "%s/placeholder-pool", state_dir) >= sizeof(path))
 		return;
 	if (mkdir(path, 0700) != 0 && errno != EEXIST)
 		return;
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	pool->entries = fd < 0 ? NULL : fdopendir(fd);
-	if (pool->entries == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	pool->fd = fd;
+	pool->fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
 static void pool_close(placeholder_pool *pool)
 {
-	if (pool->entries != NULL)
-		closedir(pool->entries);
-	*pool = (placeholder_pool){.fd = -1};
+	for (int i = 0; i < POOL_SHARDS; i++)
+		close_fd(&pool->shard_fds[i]);
+	close_fd(&pool->fd);
+}
+
+/* The shard's directory, opened (and made, when create) on first use. */
+static int pool_shard(placeholder_pool *pool, int shard, bool create)
+{
+	if (pool->shard_fds[shard] >= 0)
+		return pool->shard_fds[shard];
+	char name[8];
+	snprintf(name, sizeof(name), "%02x", shard);
+	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	pool->shard_fds[shard] = openat(pool->fd, name, flags);
+	if (pool->shard_fds[shard] < 0 && errno == ENOENT && create &&
+	    (mkdirat(pool->fd, name, 0700) == 0 || errno == EEXIST))
+		pool->shard_fds[shard] = openat(pool->fd, name, flags);
+	return pool->shard_fds[shard];
+}
+
+/* The next pooled entry's name, from the top level (only entries that are
+ * not shards) and then shard by shard; NULL when the pool is empty.
+ * *dir_fd receives the directory it is in. */
+static const char *pool_next(placeholder_pool *pool, int *dir_fd)
+{
+	while (!pool->exhausted) {
+		*dir_fd = pool->reading < 0 ? pool->fd : pool->shard_fds[pool->reading];
+		while (pool->offset < pool->listed) {
+			const struct dirent64 *entry =
+				(const struct dirent64 *)(pool->listing + pool->offset);
+			pool->offset += entry->d_reclen;
+			if (entry->d_name[0] == '.' ||
+			    (pool->reading < 0 && entry->d_type == DT_DIR && strlen(entry->d_name) == 2))
+				continue; /* ".", "..", or a shard */
+			return entry->d_name;
+		}
+		long n = *dir_fd < 0 ? 0
+				     : syscall(SYS_getdents64, *dir_fd, pool->listing, sizeof(pool->listing));
+		if (n > 0) {
+			pool->listed = n;
+			pool->offset = 0;
+			continue;
+		}
+		pool->listed = pool->offset = 0;
+		if (++pool->reading >= POOL_SHARDS)
+			pool->exhausted = true;
+		else
+			(void)pool_shard(pool, pool->reading, false);
+	}
+	return NULL;
 }
 
 /* Moves a pooled directory to target. 0, or -1 with errno (EEXIST: target
  * exists; anything else: make one instead). */
 static int pool_take(placeholder_pool *pool, const char *target)
 {
-	if (pool->entries == NULL || pool->other_filesystem) {
+	if (pool->fd < 0 || pool->other_filesystem) {
 		errno = ENOENT;
 		return -1;
 	}
-	struct dirent *entry;
-	while ((entry = readdir(pool->entries)) != NULL) {
-		if (entry->d_name[0] == '.')
-			continue;
-		if (renameat2(pool->fd, entry->d_name, AT_FDCWD, target, RENAME_NOREPLACE) == 0)
+	int dir_fd;
+	const char *name;
+	while ((name = pool_next(pool, &dir_fd)) != NULL) {
+		if (renameat2(dir_fd, name, AT_FDCWD, target, RENAME_NOREPLACE) == 0)
 			return 0;
 		if (errno == EXDEV)
 			pool->other_filesystem = true;
@@ -766,18 +831,21 @@ static bool directory_is_empty(int dir_fd)
 
 /* After the run, with the placeholder locked exclusively: back into the
  * pool if it is still empty, else (another filesystem, no pool) removed
- * by rmdir, which also only takes an empty directory. */
-static void retire_placeholder(placeholder_pool *pool, linux_placeholder *p)
+ * by rmdir, which also only takes an empty directory. True if it is gone
+ * from its place. */
+static bool retire_placeholder(placeholder_pool *pool, linux_placeholder *p)
 {
-	char pooled[64];
-	snprintf(pooled, sizeof(pooled), "%llx-%llx", (unsigned long long)p->dev, (unsigned long long)p->ino);
 	if (pool->fd >= 0 && !pool->other_filesystem && directory_is_empty(p->lock_fd)) {
-		if (renameat2(AT_FDCWD, p->path, pool->fd, pooled, RENAME_NOREPLACE) == 0)
-			return;
+		int shard = pool_shard(pool, (int)(p->ino % POOL_SHARDS), true);
+		char pooled[64];
+		snprintf(pooled, sizeof(pooled), "%llx-%llx", (unsigned long long)p->dev,
+			 (unsigned long long)p->ino);
+		if (shard >= 0 && renameat2(AT_FDCWD, p->path, shard, pooled, RENAME_NOREPLACE) == 0)
+			return true;
 		if (errno == EXDEV)
 			pool->other_filesystem = true;
 	}
-	(void)rmdir(p->path);
+	return rmdir(p->path) == 0;
 }
 
 static int placeholders_lock(const char *state_dir)
@@ -828,6 +896,10 @@ static cordon_code hold_placeholder(linux_plan_storage *s, const char *state_dir
 	bool recorded = cordon_strset_contains(recorded_set, op->target);
 	if (make_placeholder(pool, op->target) == 0) {
 		p->created = true;
+		/* On record at once: should anything below fail, the next run
+		 * still finds it and removes it. */
+		if (strchr(op->target, '\n') == NULL && !cordon_strlist_push(record, op->target))
+			return cordon_fail(err, CORDON_E_NOMEM, "cannot prepare the sandbox: out of memory");
 	} else if (errno == EROFS) {
 		*unneeded = true;
 		return CORDON_OK;
@@ -838,10 +910,10 @@ static cordon_code hold_placeholder(linux_plan_storage *s, const char *state_dir
 			"directory failed",
 			op->target);
 	}
-	struct stat st;
-	if (lstat(op->target, &st) != 0)
-		return cordon_fail_errno(err, errno, "cannot hold the place of %s: stat failed", op->target);
-	if (S_ISLNK(st.st_mode))
+	/* Opened without following a link and only if a directory: what
+	 * the run locks is what sits at the name. */
+	p->lock_fd = open_placeholder(op->target);
+	if (p->lock_fd < 0 && errno == ELOOP)
 		return cordon_fail(
 			err, CORDON_E_UNSUPPORTED,
 			"cannot protect %s: it appeared as a symbolic link while the sandbox was being "
@@ -849,25 +921,18 @@ static cordon_code hold_placeholder(linux_plan_storage *s, const char *state_dir
 			op->target);
 	/* Something the user created since the plan was made is protected
 	 * like any existing name but is not ours to remove. */
-	if (!S_ISDIR(st.st_mode) || (!p->created && !recorded)) {
+	if ((p->lock_fd < 0 && errno == ENOTDIR) || (p->lock_fd >= 0 && !p->created && !recorded)) {
+		close_fd(&p->lock_fd);
 		p->created = false;
 		return CORDON_OK;
 	}
 	p->created = true; /* ours: made now, or by a run that still holds it */
-	p->dev = st.st_dev;
-	p->ino = st.st_ino;
-	p->lock_fd = open_placeholder(op->target);
 	struct stat held;
-	if (p->lock_fd < 0 || flock(p->lock_fd, LOCK_SH) != 0 || fstat(p->lock_fd, &held) != 0)
+	if (p->lock_fd < 0 || fstat(p->lock_fd, &held) != 0 || flock(p->lock_fd, LOCK_SH) != 0)
 		return cordon_fail_errno(err, errno, "cannot hold the place of %s: locking it failed",
 					 op->target);
-	if (held.st_dev != st.st_dev || held.st_ino != st.st_ino)
-		return cordon_fail(err, CORDON_E_UNSUPPORTED,
-				   "cannot protect %s: it was replaced while the sandbox was being prepared; "
-				   "run again",
-				   op->target);
-	if (!recorded && strchr(op->target, '\n') == NULL && !cordon_strlist_push(record, op->target))
-		return cordon_fail(err, CORDON_E_NOMEM, "cannot prepare the sandbox: out of memory");
+	p->dev = held.st_dev;
+	p->ino = held.st_ino;
 	return CORDON_OK;
 }
 
@@ -1002,7 +1067,7 @@ void linux_plan_cleanup_host(const linux_plan *plan)
 	}
 	int lock cleanup_fd = placeholders_lock(state_dir);
 	cordon_strlist record = {0};
-	cordon_strset gone = {0}; /* placeholders removed now (borrowed paths) */
+	cordon_strset gone_set = {0}; /* placeholders removed now (borrowed paths) */
 	bool have_record = lock >= 0 && read_record(state_dir, &record);
 	placeholder_pool pool;
 	pool_open(&pool, state_dir);
@@ -1021,19 +1086,20 @@ void linux_plan_cleanup_host(const linux_plan *plan)
 			close_fd(&p->lock_fd);
 			continue; /* another live run still relies on it */
 		}
+		/* Not ours any more (moved away or replaced by the user):
+		 * nothing to retire, and nothing to keep on record. */
 		struct stat st;
-		if (lstat(p->path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_dev == p->dev &&
-		    st.st_ino == p->ino)
-			retire_placeholder(&pool, p);
+		bool ours = lstat(p->path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_dev == p->dev &&
+			    st.st_ino == p->ino;
+		bool gone = !ours || retire_placeholder(&pool, p);
 		close_fd(&p->lock_fd);
-		if ((lstat(p->path, &st) != 0 || st.st_dev != p->dev || st.st_ino != p->ino) &&
-		    !cordon_strset_add(&gone, p->path))
+		if (gone && !cordon_strset_add(&gone_set, p->path))
 			have_record = false; /* out of memory: keep the record as it was */
 	}
 	if (have_record) {
 		size_t kept = 0;
 		for (size_t i = 0; i < record.count; i++) {
-			if (cordon_strset_contains(&gone, record.items[i]))
+			if (cordon_strset_contains(&gone_set, record.items[i]))
 				free(record.items[i]);
 			else
 				record.items[kept++] = record.items[i];
@@ -1041,7 +1107,7 @@ void linux_plan_cleanup_host(const linux_plan *plan)
 		record.count = kept;
 		(void)write_record(state_dir, &record);
 	}
-	cordon_strset_clear(&gone);
+	cordon_strset_clear(&gone_set);
 	pool_close(&pool);
 	cordon_strlist_clear(&record);
 	linux_plan_release_placeholders((linux_plan *)plan);

@@ -592,6 +592,86 @@ static void placeholders_shared_by_concurrent_runs(void **state)
 	linux_plan_free(second);
 }
 
+/* Placeholders go back into a shard of the pool named after their inode,
+ * and the next run takes the same directory out again. */
+static void pool_reuses_placeholders_through_its_shards(void **state)
+{
+	fixture *f = *state;
+	char agents[256], pooled[512];
+	path_at(agents, sizeof(agents), f->ws, ".agents");
+	cordon_error err = {0};
+	linux_plan *first = build_plan(f, CORDON_NETWORK_ON);
+	assert_int_equal(linux_plan_prepare_host(first, &err), CORDON_OK);
+	struct stat held;
+	assert_int_equal(lstat(agents, &held), 0);
+	linux_plan_cleanup_host(first);
+	linux_plan_free(first);
+	struct stat st;
+	assert_int_not_equal(lstat(agents, &st), 0);
+	int length = snprintf(pooled, sizeof(pooled), "%s/placeholder-pool/%02x/%llx-%llx", f->state,
+			      (unsigned)(held.st_ino % 64), (unsigned long long)held.st_dev,
+			      (unsigned long long)held.st_ino);
+	assert_true(length > 0 && (size_t)length < sizeof(pooled));
+	assert_int_equal(lstat(pooled, &st), 0);
+	assert_int_equal(st.st_ino, held.st_ino);
+
+	/* Three placeholders come out of a pool of three: the same inodes. */
+	linux_plan *second = build_plan(f, CORDON_NETWORK_ON);
+	assert_int_equal(linux_plan_prepare_host(second, &err), CORDON_OK);
+	assert_int_not_equal(lstat(pooled, &st), 0);
+	bool reused = false;
+	const char *names[] = {".agents", ".codex", ".cordon"};
+	for (size_t i = 0; i < 3; i++) {
+		char path[256];
+		path_at(path, sizeof(path), f->ws, names[i]);
+		assert_int_equal(lstat(path, &st), 0);
+		reused = reused || st.st_ino == held.st_ino;
+	}
+	assert_true(reused);
+	linux_plan_cleanup_host(second);
+	linux_plan_free(second);
+}
+
+/* The pool's shard directories (two hex digits) are never handed out as
+ * placeholders; entries an older, unsharded pool kept at its top level
+ * are. */
+static void pool_hands_out_entries_never_its_shards(void **state)
+{
+	fixture *f = *state;
+	char pool[256], shard[512], legacy[512], path[256];
+	path_at(pool, sizeof(pool), f->state, "placeholder-pool");
+	assert_int_equal(mkdir(f->state, 0700), 0);
+	assert_int_equal(mkdir(pool, 0700), 0);
+	path_at(shard, sizeof(shard), pool, "0a");
+	assert_int_equal(mkdir(shard, 0700), 0);
+	path_at(legacy, sizeof(legacy), pool, "fe01-1234");
+	assert_int_equal(mkdir(legacy, 0700), 0);
+	struct stat shard_before, legacy_before, st;
+	assert_int_equal(lstat(shard, &shard_before), 0);
+	assert_int_equal(lstat(legacy, &legacy_before), 0);
+
+	cordon_error err = {0};
+	linux_plan *plan = build_plan(f, CORDON_NETWORK_ON);
+	assert_int_equal(linux_plan_prepare_host(plan, &err), CORDON_OK);
+	assert_int_equal(lstat(shard, &st), 0);
+	assert_int_equal(st.st_ino, shard_before.st_ino);
+	assert_int_not_equal(lstat(legacy, &st), 0); /* taken */
+	bool legacy_used = false;
+	const char *names[] = {".agents", ".codex", ".cordon"};
+	for (size_t i = 0; i < 3; i++) {
+		path_at(path, sizeof(path), f->ws, names[i]);
+		assert_int_equal(lstat(path, &st), 0);
+		assert_true(S_ISDIR(st.st_mode));
+		assert_int_not_equal(st.st_ino, shard_before.st_ino);
+		legacy_used = legacy_used || st.st_ino == legacy_before.st_ino;
+	}
+	assert_true(legacy_used);
+	linux_plan_cleanup_host(plan);
+	linux_plan_free(plan);
+	assert_int_equal(lstat(shard, &st), 0);
+	assert_int_equal(st.st_ino, shard_before.st_ino);
+}
+
 static void crashed_run_placeholders_removed_next_time(void **state)
 {
 	fixture *f = *state;
@@ -707,6 +787,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(writable_root_on_read_only_mount_stays_read_only,
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(placeholders_shared_by_concurrent_runs, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(pool_reuses_placeholders_through_its_shards, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(pool_hands_out_entries_never_its_shards, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(crashed_run_placeholders_removed_next_time, fixture_setup,
 						fixture_teardown),
