@@ -10,11 +10,19 @@ separate pass, so the timing runs carry no wrapper. (wait4 on a child of
 this script would report the forked Python's memory before exec.)
 
 Workloads:
-  true      the cheapest command: pure sandbox set-up and tear-down
-  real      a small real command: `git status` and `ls -R` in a small repo
-  roots300  `true` with 300 extra writable roots (cordon and bubblewrap)
+  true         the cheapest command: pure sandbox set-up and tear-down
+  real         a small real command: `git status` and `ls -R` in a small repo
+  roots300     `true` with 300 extra writable roots, empty ones: for cordon
+               every protected name in each is missing and is held by a
+               placeholder directory (cordon and bubblewrap)
+  roots300held the same with every protected name already present in each
+               root: read-only binds only, no placeholders
 
 Usage: bench/bench.py --cordon build/cordon [--runs 40] [--markdown out.md]
+         [--baseline other/cordon] [--tools cordon,bubblewrap]
+         [--workloads true,roots300]
+--baseline adds a second cordon build (as "cordon-baseline", with its own
+state directory) to compare two versions in the same interleaved loop.
 """
 
 import argparse
@@ -40,26 +48,39 @@ def make_workspace(base):
     subprocess.run(["git", "init", "-q", ws], check=True, env=env)
     subprocess.run(["git", "-C", ws, "add", "."], check=True, env=env)
     subprocess.run(["git", "-C", ws, "commit", "-qm", "init"], check=True, env=env)
-    roots = []
+    roots, held = [], []
     for i in range(300):
         r = os.path.join(base, "roots", f"r{i:03d}")
         os.makedirs(r)
         roots.append(r)
-    return ws, roots
+        h = os.path.join(base, "held", f"h{i:03d}")
+        for name in (".git", ".codex", ".agents", ".cordon"):
+            os.makedirs(os.path.join(h, name))
+        held.append(h)
+    return ws, roots, held
 
 
 REAL = ["sh", "-c", "git status --short >/dev/null && ls -R >/dev/null"]
 
 
-def tools(args, ws, roots):
+def cordon_workloads(cordon, ws, roots, held):
+    run = [os.path.abspath(cordon), "run", "-q", "-C", ws]
+    return {
+        "true": run + ["--", "true"],
+        "real": run + ["--"] + REAL,
+        "roots300": run + sum((["-w", r] for r in roots), []) + ["--", "true"],
+        "roots300held": run + sum((["-w", h] for h in held), []) + ["--", "true"],
+    }
+
+
+def tools(args, base_dir, ws, roots, held):
     """name -> {workload: argv}. A tool missing here is reported, not faked."""
     out = {}
-    cordon = os.path.abspath(args.cordon)
-    out["cordon"] = {
-        "true": [cordon, "run", "-q", "-C", ws, "--", "true"],
-        "real": [cordon, "run", "-q", "-C", ws, "--"] + REAL,
-        "roots300": [cordon, "run", "-q", "-C", ws] + sum((["-w", r] for r in roots), []) + ["--", "true"],
-    }
+    out["cordon"] = cordon_workloads(args.cordon, ws, roots, held)
+    if args.baseline:
+        # Its own state directory: two versions must not share placeholder
+        # bookkeeping.
+        out["cordon-baseline"] = cordon_workloads(args.baseline, ws, roots, held)
     bwrap = shutil.which("bwrap")
     if bwrap:
         # Comparable to cordon's default: host read-only, workspace and /tmp
@@ -71,6 +92,7 @@ def tools(args, ws, roots):
             "true": base + ["true"],
             "real": base + REAL,
             "roots300": base + sum((["--bind", r, r] for r in roots), []) + ["true"],
+            "roots300held": base + sum((["--bind", h, h] for h in held), []) + ["true"],
         }
     firejail = shutil.which("firejail")
     if firejail:
@@ -87,12 +109,22 @@ def tools(args, ws, roots):
     return out
 
 
-def peak_rss_kib(argv, cwd):
+def tool_environment(tool):
+    """The environment a tool runs with: the baseline build gets its own
+    state directory, as two versions must not share placeholder
+    bookkeeping."""
+    if tool != "cordon-baseline":
+        return None
+    state = os.path.join(os.path.expanduser("~"), ".cache", "cordon-bench-baseline-state")
+    return dict(os.environ, XDG_STATE_HOME=state)
+
+
+def peak_rss_kib(argv, cwd, env):
     """Largest max RSS (KiB) of the run's processes, by GNU time."""
     time_bin = "/usr/bin/time"
     if not os.path.exists(time_bin):
         return None
-    out = subprocess.run([time_bin, "-f", "CORDON_BENCH_RSS=%M"] + argv, cwd=cwd, stdin=subprocess.DEVNULL,
+    out = subprocess.run([time_bin, "-f", "CORDON_BENCH_RSS=%M"] + argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     for line in out.stderr.splitlines():
         if line.startswith("CORDON_BENCH_RSS="):
@@ -100,9 +132,9 @@ def peak_rss_kib(argv, cwd):
     return None
 
 
-def run_once(argv, cwd):
+def run_once(argv, cwd, env):
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
@@ -119,13 +151,20 @@ def main():
     ap.add_argument("--runs", type=int, default=40)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--markdown")
+    ap.add_argument("--baseline", help="a second cordon binary to compare in the same loop")
+    ap.add_argument("--tools", help="comma-separated subset of tools to run")
+    ap.add_argument("--workloads", default="true,real,roots300,roots300held",
+                    help="comma-separated subset of workloads to run")
     args = ap.parse_args()
 
     base = tempfile.mkdtemp(prefix="cordon-bench-")
     try:
-        ws, roots = make_workspace(base)
-        table = tools(args, ws, roots)
-        workloads = ["true", "real", "roots300"]
+        ws, roots, held = make_workspace(base)
+        table = tools(args, base, ws, roots, held)
+        if args.tools:
+            wanted = args.tools.split(",")
+            table = {t: w for t, w in table.items() if t in wanted}
+        workloads = args.workloads.split(",")
         samples = {(t, w): [] for t in table for w in workloads if w in table[t]}
         rss = {k: 0 for k in samples}
         broken = {}
@@ -134,7 +173,7 @@ def main():
                 if key in broken:
                     continue
                 tool, workload = key
-                elapsed, _, code, err = run_once(table[tool][workload], ws)
+                elapsed, _, code, err = run_once(table[tool][workload], ws, tool_environment(tool))
                 if code != 0:
                     broken[key] = f"exit {code}: {' '.join(err.split())[:160]}"
                     continue
@@ -143,7 +182,7 @@ def main():
         for key in samples:
             if key not in broken:
                 for _ in range(3):
-                    kib = peak_rss_kib(table[key[0]][key[1]], ws)
+                    kib = peak_rss_kib(table[key[0]][key[1]], ws, tool_environment(key[0]))
                     if kib is not None:
                         rss[key] = max(rss[key], kib)
         lines = ["| tool | workload | median ms | p90 ms | peak RSS MiB (largest process) | runs |",
@@ -156,7 +195,8 @@ def main():
             p90 = xs[min(len(xs) - 1, int(len(xs) * 0.9))]
             lines.append(f"| {tool} | {workload} | {statistics.median(xs) * 1000:.2f} | {p90 * 1000:.2f} "
                          f"| {rss[(tool, workload)] / 1024:.1f} | {len(xs)} |")
-        missing = [t for t in ("bubblewrap", "firejail", "codex") if t not in table]
+        missing = [t for t in ("bubblewrap", "firejail", "codex")
+                   if t not in table and (not args.tools or t in args.tools.split(","))]
         report = "\n".join(lines)
         if missing:
             report += "\n\nNot installed, so not measured: " + ", ".join(missing)
