@@ -341,6 +341,7 @@ static void stop_proxy(cordon_child *child)
 
 static void release_child(cordon_child *child)
 {
+	reap_intermediate(child);
 	stop_proxy(child);
 	free(child->env);
 	close_fd(&child->supervisor_pidfd);
@@ -657,11 +658,27 @@ static void fill_exit(cordon_child *child, bool have_status, const spawn_status 
 	}
 }
 
+/* Returns once the supervisor has exited: in a pid namespace that is only
+ * after every process in it, and its mount namespace is gone by then too.
+ * The intermediate ends on its own right after; it is reaped when the
+ * child is freed, off the path that reports the exit. */
+static void await_supervisor_exit(cordon_child *child)
+{
+	if (child->supervisor_pidfd < 0) {
+		reap_intermediate(child);
+		return;
+	}
+	struct pollfd p = {.fd = child->supervisor_pidfd, .events = POLLIN};
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+	int status;
+	if (child->intermediate > 0 && waitpid(child->intermediate, &status, WNOHANG) == child->intermediate)
+		child->intermediate = 0;
+}
+
 static void finish_run(cordon_child *child, bool have_status, const spawn_status *status)
 {
-	/* The intermediate exits once the supervisor is gone, and in a pid
-	 * namespace the supervisor is gone only after every process in it. */
-	reap_intermediate(child);
+	await_supervisor_exit(child);
 	fill_exit(child, have_status, status);
 	child->finished = true;
 	close_fd(&child->status_fd);
