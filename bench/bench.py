@@ -2,8 +2,8 @@
 """Per-run overhead of cordon against the sandboxes users would pick instead.
 
 Every tool runs the same command over the same workspace, interleaved in
-one loop (tool A, tool B, ... then again), so machine noise hits all tools
-alike. For each tool and workload it reports the median and p90 wall time
+one loop (tool A, tool B, ... then again, each round starting one tool
+later), so machine noise hits all tools alike. For each tool and workload it reports the median and p90 wall time
 over --runs runs, and the peak resident memory: the largest max RSS of
 any process of the run, measured by GNU time (/usr/bin/time -f %M) in a
 separate pass, so the timing runs carry no wrapper. (wait4 on a child of
@@ -168,8 +168,11 @@ def main():
         samples = {(t, w): [] for t in table for w in workloads if w in table[t]}
         rss = {k: 0 for k in samples}
         broken = {}
+        keys = list(samples)
         for i in range(args.warmup + args.runs):
-            for key in samples:
+            # Each round starts one tool later, so none always runs right
+            # after the same other one.
+            for key in keys[i % len(keys):] + keys[:i % len(keys)]:
                 if key in broken:
                     continue
                 tool, workload = key
