@@ -200,11 +200,18 @@ typedef struct fixture {
 	unsigned short relay_port;
 } fixture;
 
-static unsigned short free_port(void)
+/* A loopback port nothing listens on, held (bound, not listening) until
+ * *fd is closed, so no other socket can take it meanwhile. */
+static unsigned short refusing_port(int *fd)
 {
-	unsigned short port;
-	close(listen_loopback(&port));
-	return port;
+	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(*fd >= 0);
+	struct sockaddr_in address = {.sin_family = AF_INET};
+	address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(*fd, (struct sockaddr *)&address, sizeof(address)), 0);
+	socklen_t size = sizeof(address);
+	assert_int_equal(getsockname(*fd, (struct sockaddr *)&address, &size), 0);
+	return ntohs(address.sin_port);
 }
 
 /* The relay process must hold no descriptor but its own control end (and
@@ -635,9 +642,11 @@ static void test_unreachable_upstream_gets_502(void **state)
 {
 	fixture *f = *state;
 	char request[256];
-	snprintf(request, sizeof(request), "CONNECT localhost:%u HTTP/1.1\r\n\r\n", free_port());
+	int held;
+	snprintf(request, sizeof(request), "CONNECT localhost:%u HTTP/1.1\r\n\r\n", refusing_port(&held));
 	expect_refused(f, request, "HTTP/1.1 502 Bad Gateway\r\n",
 		       "cordon: cannot connect to localhost port");
+	close(held);
 }
 
 static void test_stop_ends_open_tunnels_promptly(void **state)
