@@ -78,6 +78,17 @@ def host_ipv4():
     return None
 
 
+def host_icmp_echoes_received():
+    """The host network namespace's count of ICMP echo requests received
+    (/proc/net/snmp, Icmp InEchos), or None if it cannot be read."""
+    try:
+        with open("/proc/net/snmp") as f:
+            rows = [line.split() for line in f if line.startswith("Icmp:")]
+        return int(rows[1][rows[0].index("InEchos")])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def host_allows_ping_sockets():
     try:
         socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP).close()
@@ -109,22 +120,32 @@ def net_off_everything(ctx):
     parts = ["%s -c %s %s" % (H.PYTHON, q(code), " ".join(hosts)),
              "curl -sS --max-time 3 http://127.0.0.1:%d/; echo curl=$?" % tcp.port]
     ping = H.which("ping")
+    echoes = 5
     if ping and ip:
-        parts.append("ping -c1 -W1 %s >/dev/null 2>&1 && echo PING-HOST-OK || echo PING-HOST-FAILED" % ip)
+        parts.append("ping -c%d -i0.2 -W1 %s >/dev/null 2>&1 && echo PING-HOST-OK || echo PING-HOST-FAILED"
+                     % (echoes, ip))
     elif ip and host_allows_ping_sockets():
         # no ping binary: an unprivileged ICMP echo socket does the same
         icmp = ("import socket, struct\ntry:\n s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)\n"
-                " s.settimeout(2); s.sendto(struct.pack('!BBHHH', 8, 0, 0, 0, 1) + b'smoke', (%r, 0))\n"
-                " s.recvfrom(64); print('PING-HOST-OK')\nexcept OSError as e: print('PING-HOST-FAILED', e)" % ip)
+                " s.settimeout(2)\n for i in range(%d): s.sendto(struct.pack('!BBHHH', 8, 0, 0, 0, i) + b'smoke', (%r, 0))\n"
+                " s.recvfrom(64); print('PING-HOST-OK')\nexcept OSError as e: print('PING-HOST-FAILED', e)" % (echoes, ip))
         parts.append("%s -c %s" % (H.PYTHON, q(icmp)))
+    echoes_before = host_icmp_echoes_received()
     r = ctx.sh("; ".join(parts), policy=WS)
     ctx.require_ran(r)
     time.sleep(0.5)
+    echoes_after = host_icmp_echoes_received()
     ctx.check(tcp.accepted == 0, "host 127.0.0.1 TCP server accepted %d" % tcp.accepted)
     ctx.check(tcp_any.accepted == 0, "host 0.0.0.0 TCP server accepted %d (via %s)" % (tcp_any.accepted, ip))
     ctx.check(udp.received == 0, "host UDP server received %d datagram(s)" % udp.received)
     ctx.check(abstract.accepted == 0, "host abstract unix socket accepted %d" % abstract.accepted)
     ctx.check("PING-HOST-OK" not in r.out, "ping to the host's address %s succeeded" % ip)
+    # From the host's side: the host counted no burst of echo requests
+    # (one stray echo from elsewhere during the case is tolerated; the
+    # sandbox sent five).
+    if ip and echoes_before is not None and echoes_after is not None and (ping or host_allows_ping_sockets()):
+        ctx.check(echoes_after - echoes_before < echoes,
+                  "the host received %d ICMP echo request(s) during the case" % (echoes_after - echoes_before))
     if not ping:
         ctx.note("ping not installed: ICMP " + ("tried with a python ICMP socket" if host_allows_ping_sockets()
                                                  else "not tried (ping_group_range allows no ping sockets here)"))
