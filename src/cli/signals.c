@@ -15,6 +15,12 @@ static int signal_pipe[2] = {-1, -1};
 /* Signals meant for whoever runs in the sandbox, not for cordon. */
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
+/* Without --pty, cordon is the job the caller's shell controls: Ctrl-Z
+ * must stop the command as well as cordon, and fg or bg must resume both.
+ * (With --pty the command has a terminal of its own and Ctrl-Z is a byte
+ * on it.) */
+static const int job_control_signals[] = {SIGTSTP, SIGCONT};
+
 static void note_signal(int signal_number)
 {
 	int saved = errno;
@@ -50,6 +56,9 @@ bool cli_signals_install(bool pty)
 			return false;
 	if (pty)
 		return install_handler(SIGWINCH, note_signal) && install_handler(SIGPIPE, ignore_signal);
+	for (size_t i = 0; i < sizeof(job_control_signals) / sizeof(job_control_signals[0]); i++)
+		if (!install_handler(job_control_signals[i], note_signal))
+			return false;
 	return true;
 }
 
@@ -72,6 +81,16 @@ void cli_signals_forward(cordon_child *child, bool *resized)
 			/* The run may be ending; a failed delivery has nothing
 			 * left to reach. */
 			cordon_error err;
+			if (pending[i] == SIGTSTP) {
+				/* SIGSTOP, not SIGTSTP: the command leads a session
+				 * of its own, an orphaned process group, and the
+				 * kernel drops SIGTSTP sent to one. Then cordon
+				 * stops itself, so the shell sees the job stop; the
+				 * SIGCONT that resumes it is forwarded in turn. */
+				cordon_child_signal(child, SIGSTOP, &err);
+				raise(SIGSTOP);
+				continue;
+			}
 			cordon_child_signal(child, pending[i], &err);
 		}
 	}

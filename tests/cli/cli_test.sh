@@ -528,6 +528,38 @@ sandbox_signal() {
 	fi
 }
 
+# Ctrl-Z without --pty: SIGTSTP to cordon stops cordon and the command (its
+# tick counter stands still), SIGCONT resumes both.
+sandbox_stop_continue() {
+	local name="sandboxed: SIGTSTP stops cordon and the command, SIGCONT resumes both"
+	rm -f "$T/ws/ready" "$T/ws/ticks"
+	"$CORDON" run -q -C "$T/ws" -- sh -c 'touch ready; i=0; while [ $i -lt 200 ]; do i=$((i+1)); echo $i >ticks.new && mv ticks.new ticks; sleep 0.05; done' \
+		</dev/null >/dev/null 2>"$T/err" &
+	local pid=$!
+	wait_for_file "$T/ws/ticks"
+	kill -TSTP "$pid"
+	sleep 0.5
+	local state stopped_a stopped_b resumed
+	state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)
+	stopped_a=$(cat "$T/ws/ticks" 2>/dev/null)
+	sleep 0.5
+	stopped_b=$(cat "$T/ws/ticks" 2>/dev/null)
+	kill -CONT "$pid"
+	sleep 0.5
+	resumed=$(cat "$T/ws/ticks" 2>/dev/null)
+	kill -TERM "$pid"
+	wait "$pid"
+	local s=$?
+	if [ "$state" = "T" ] && [ -n "$stopped_a" ] && [ "$stopped_a" = "$stopped_b" ] &&
+		[ "${resumed:-0}" -gt "$stopped_b" ] && [ "$s" -eq 143 ]; then
+		ok "$name"
+	else
+		not_ok "$name" "cordon state while stopped: '$state' (want T)" \
+			"ticks while stopped: '$stopped_a' then '$stopped_b'; after SIGCONT: '$resumed'" \
+			"status $s (want 143)" "stderr: $(cat "$T/err")"
+	fi
+}
+
 sandbox_pty() {
 	run_cordon run -q --pty -C "$T/ws" -- sh -c 'test -t 0 && test -t 1 && echo on-a-tty; exit 5'
 	if [ "$status" -eq 5 ] && grep -q 'on-a-tty' "$T/out"; then ok "sandboxed --pty: a terminal, status kept"; else
@@ -579,6 +611,7 @@ sandbox_case "compatibility form: DIR is the cwd, read-only enforced" compat_rea
 sandbox_case "sandboxed exit statuses 7 127 137" sandbox_exit_codes
 sandbox_case "sandboxed timeout kills the setsid'd grandchild" sandbox_timeout
 sandbox_case "sandboxed: SIGTERM to cordon reaches the command" sandbox_signal
+sandbox_case "sandboxed: SIGTSTP stops cordon and the command, SIGCONT resumes both" sandbox_stop_continue
 sandbox_case "sandboxed --pty: a terminal, status kept" sandbox_pty
 sandbox_case "compatibility form: the seeds' JSON shape, extra root writable, nothing else" compat_seeds_json
 sandbox_case "--best-effort: one line per missing feature" best_effort_lines

@@ -2,7 +2,9 @@
 # cordon --pty inside a real terminal emulator (tmux): the terminal size is
 # passed on and follows resizes (with SIGWINCH reaching the command), Ctrl-C
 # reaches the command and not cordon, and the command's exit status comes
-# back through cordon.
+# back through cordon. Then, without --pty, in an interactive bash: Ctrl-Z
+# stops cordon and the command (the shell reports the job stopped), fg
+# resumes both, Ctrl-C ends the run with 130.
 #   tmux_pty_test.sh PATH-TO-CORDON
 # Exit 0 all passed, 1 something failed, 77 skipped (tmux missing).
 set -u
@@ -28,9 +30,11 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/cordon-tmux-XXXXXX")
 mkdir -p "$work/ws" "$work/tmp"
 sock="$work/tmux.sock"
+jobs_sock="$work/tmux-jobs.sock"
 status_file="$work/status"
 cleanup() {
 	tmux -S "$sock" kill-server >/dev/null 2>&1
+	tmux -S "$jobs_sock" kill-server >/dev/null 2>&1
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -48,10 +52,13 @@ sleep 600
 EOF
 chmod +x "$work/pane.sh"
 
-pane() { tmux -S "$sock" capture-pane -p -J -t smoke:0 -S -200 2>/dev/null; }
+# The pane the helpers below read and type into.
+tsock=$sock
+target=smoke:0
+pane() { tmux -S "$tsock" capture-pane -p -J -t "$target" -S -200 2>/dev/null; }
 type_line() {
-	tmux -S "$sock" send-keys -t smoke:0 -l "$1"
-	tmux -S "$sock" send-keys -t smoke:0 Enter
+	tmux -S "$tsock" send-keys -t "$target" -l "$1"
+	tmux -S "$tsock" send-keys -t "$target" Enter
 }
 # Waits until the pane shows a line matching the extended regex $1.
 wait_for() {
@@ -142,6 +149,55 @@ if wait_for '^STATUS=' 50 && [ "$(cat "$status_file" 2>/dev/null)" = 3 ]; then
 else
 	not_ok "cordon returns the command's exit status (3)" \
 		"status file: $(cat "$status_file" 2>/dev/null); pane: $(pane | grep -v "^$" | tail -n 6 | tr '\n' '|')"
+fi
+
+# ------------------------------------------- job control without --pty
+
+# A server of its own: tmux 3.3a crashes on new-session -x -y once
+# window-size is manual, as it is on the first server.
+tsock=$jobs_sock
+target=jobs:0
+ticks() { cat "$work/ws/ticks" 2>/dev/null; }
+
+tmux -S "$jobs_sock" -f /dev/null new-session -d -s jobs -x 200 -y 30 "env PS1='jobs\$ ' TMPDIR='$work/tmp' bash --norc --noprofile -i"
+type_line 'echo JOBS-$((6+6))'
+if wait_for '^JOBS-12$'; then
+	type_line "cd '$work/ws' && '$cordon' run -q -C '$work/ws' -- sh -c 'i=0; while :; do i=\$((i+1)); echo \$i >ticks.new && mv ticks.new ticks; sleep 0.05; done'"
+	for _ in $(seq 1 50); do [ -n "$(ticks)" ] && break; sleep 0.1; done
+	sleep 0.3
+	tmux -S "$tsock" send-keys -t "$target" C-z
+	if wait_for 'Stopped' 25; then
+		a=$(ticks)
+		sleep 0.6
+		b=$(ticks)
+		if [ -n "$a" ] && [ "$a" = "$b" ]; then
+			ok "Ctrl-Z without --pty: the shell reports the job stopped and the command stands still"
+		else
+			not_ok "Ctrl-Z without --pty: the shell reports the job stopped and the command stands still" "ticks $a then $b"
+		fi
+		type_line 'fg'
+		sleep 0.8
+		c=$(ticks)
+		if [ -n "$c" ] && [ "$c" -gt "${b:-0}" ]; then
+			ok "fg resumes the command"
+		else
+			not_ok "fg resumes the command" "ticks $b then $c"
+		fi
+		tmux -S "$tsock" send-keys -t "$target" C-c
+		sleep 0.5
+		type_line 'echo RUN-STATUS-$?'
+		if wait_for '^RUN-STATUS-130$' 25; then
+			ok "Ctrl-C then ends the run (status 130)"
+		else
+			not_ok "Ctrl-C then ends the run (status 130)" "$(pane | grep -v "^$" | tail -n 6 | tr '\n' '|')"
+		fi
+	else
+		not_ok "Ctrl-Z without --pty: the shell reports the job stopped and the command stands still" \
+			"no 'Stopped' in the pane: $(pane | grep -v "^$" | tail -n 6 | tr '\n' '|')"
+		tmux -S "$tsock" send-keys -t "$target" C-c
+	fi
+else
+	not_ok "an interactive bash starts in tmux" "$(pane | grep -v "^$" | tail -n 6 | tr '\n' '|')"
 fi
 
 echo "$passed passed, $failed failed"
