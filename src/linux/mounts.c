@@ -250,12 +250,18 @@ static cordon_code bind_op(apply_ctx *a, const linux_mount_op *op)
 	char action[PATH_MAX + 64];
 	snprintf(action, sizeof(action), "%s %s%s in the sandbox", verb, op->target, how);
 
-	int source cleanup_fd = open_inside(a, a->oldroot_fd, OLDROOT, op->source);
-	if (source < 0)
-		return cordon_fail_errno(a->err, errno, "cannot %s: opening %s failed", action, op->source);
 	int target cleanup_fd = open_inside(a, a->newroot_fd, NEWROOT, op->target);
 	if (target < 0)
 		return cordon_fail_errno(a->err, errno, "cannot %s: opening the mount point failed", action);
+	/* A read-only bind of a name over itself can be cloned from the new
+	 * tree where it already shows the host's object (through the root's
+	 * bind), saving a lookup in the old tree per protected name. A root's
+	 * own bind cannot: in the new tree it is still read-only. */
+	if (a->have_setattr && readonly && strcmp(op->source, op->target) == 0)
+		return bind_detached(a, action, target, target, readonly);
+	int source cleanup_fd = open_inside(a, a->oldroot_fd, OLDROOT, op->source);
+	if (source < 0)
+		return cordon_fail_errno(a->err, errno, "cannot %s: opening %s failed", action, op->source);
 	if (a->have_setattr)
 		return bind_detached(a, action, source, target, readonly);
 	char source_link[64], target_link[64];
