@@ -55,6 +55,10 @@ typedef struct apply_ctx {
 	int oldroot_fd;
 	bool have_openat2;
 	bool have_setattr;
+	/* The directory (inside /newroot) the last protected name was in:
+	 * a root's names come one after another, so it is opened once. */
+	char parent[PATH_MAX];
+	int parent_fd;
 	cordon_error *err;
 } apply_ctx;
 
@@ -240,6 +244,44 @@ static cordon_code bind_detached(apply_ctx *a, const char *action, int source, i
 	return CORDON_OK;
 }
 
+/* A read-only bind of a name over itself, with the mount API: cloned
+ * from where the new tree already shows the host's object (through its
+ * root's bind) and moved back onto the same name, both relative to the
+ * name's directory, which is looked up once for all the names in it. The
+ * name itself is not followed if it is a link. */
+static cordon_code protect_in_place(apply_ctx *a, const char *action, const char *target)
+{
+	const char *slash = strrchr(target, '/');
+	size_t parent_length = slash == target ? 1 : (size_t)(slash - target);
+	const char *name = slash + 1;
+	if (parent_length >= sizeof(a->parent) || name[0] == '\0')
+		return cordon_fail(a->err, CORDON_E_INVALID, "cannot %s: not a name inside a directory",
+				   action);
+	if (a->parent_fd < 0 || strncmp(a->parent, target, parent_length) != 0 ||
+	    a->parent[parent_length] != '\0') {
+		close_fd(&a->parent_fd);
+		memcpy(a->parent, target, parent_length);
+		a->parent[parent_length] = '\0';
+		a->parent_fd = open_inside(a, a->newroot_fd, NEWROOT, a->parent);
+		if (a->parent_fd < 0)
+			return cordon_fail_errno(a->err, errno, "cannot %s: opening %s failed", action,
+						 a->parent);
+	}
+	int tree cleanup_fd =
+		(int)syscall(SYS_open_tree, a->parent_fd, name,
+			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW);
+	if (tree < 0)
+		return cordon_fail_errno(a->err, errno, "cannot %s: cloning the mount failed", action);
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_RDONLY,
+	};
+	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) != 0)
+		return cordon_fail_errno(a->err, errno, "cannot %s: mount_setattr failed", action);
+	if (syscall(SYS_move_mount, tree, "", a->parent_fd, name, MOVE_MOUNT_F_EMPTY_PATH) != 0)
+		return cordon_fail_errno(a->err, errno, "cannot %s: attaching the mount failed", action);
+	return CORDON_OK;
+}
+
 static cordon_code bind_op(apply_ctx *a, const linux_mount_op *op)
 {
 	bool readonly = op->kind != LINUX_MOUNT_BIND_RW;
@@ -250,15 +292,16 @@ static cordon_code bind_op(apply_ctx *a, const linux_mount_op *op)
 	char action[PATH_MAX + 64];
 	snprintf(action, sizeof(action), "%s %s%s in the sandbox", verb, op->target, how);
 
+	/* A root's own bind cannot be cloned from the new tree like a
+	 * protected name's: there it is still read-only. */
+	if (a->have_setattr && a->have_openat2 && readonly && strcmp(op->source, op->target) == 0 &&
+	    strcmp(op->target, "/") != 0)
+		return protect_in_place(a, action, op->target);
+	/* Any other mount may cover the remembered directory. */
+	close_fd(&a->parent_fd);
 	int target cleanup_fd = open_inside(a, a->newroot_fd, NEWROOT, op->target);
 	if (target < 0)
 		return cordon_fail_errno(a->err, errno, "cannot %s: opening the mount point failed", action);
-	/* A read-only bind of a name over itself can be cloned from the new
-	 * tree where it already shows the host's object (through the root's
-	 * bind), saving a lookup in the old tree per protected name. A root's
-	 * own bind cannot: in the new tree it is still read-only. */
-	if (a->have_setattr && readonly && strcmp(op->source, op->target) == 0)
-		return bind_detached(a, action, target, target, readonly);
 	int source cleanup_fd = open_inside(a, a->oldroot_fd, OLDROOT, op->source);
 	if (source < 0)
 		return cordon_fail_errno(a->err, errno, "cannot %s: opening %s failed", action, op->source);
@@ -463,6 +506,7 @@ static cordon_code enter_scratch(apply_ctx *a)
 
 static cordon_code leave_scratch(apply_ctx *a)
 {
+	close_fd(&a->parent_fd);
 	close_fd(&a->newroot_fd);
 	close_fd(&a->oldroot_fd);
 	/* The host tree stays mounted at /oldroot inside the scratch until
@@ -491,16 +535,19 @@ cordon_code linux_mounts_apply(const linux_plan *plan, cordon_error *err)
 		.oldroot_fd = -1,
 		.have_openat2 = true,
 		.have_setattr = linux_plan_storage_of(plan)->mount_setattr_available,
+		.parent_fd = -1,
 		.err = err,
 	};
 	mode_t old_umask = umask(022);
 	cordon_code code = enter_scratch(&a);
 	for (size_t i = 0; code == CORDON_OK && i < plan->mount_count; i++) {
 		const linux_mount_op *op = &plan->mounts[i];
-		if (op->kind == LINUX_MOUNT_MASK_DIR || op->kind == LINUX_MOUNT_MASK_FILE)
+		if (op->kind == LINUX_MOUNT_MASK_DIR || op->kind == LINUX_MOUNT_MASK_FILE) {
+			close_fd(&a.parent_fd);
 			code = mask_op(&a, op);
-		else
+		} else {
 			code = bind_op(&a, op);
+		}
 	}
 	if (code == CORDON_OK)
 		code = setup_dev(&a);
@@ -508,6 +555,7 @@ cordon_code linux_mounts_apply(const linux_plan *plan, cordon_error *err)
 		code = setup_proc(&a);
 	if (code == CORDON_OK)
 		code = leave_scratch(&a);
+	close_fd(&a.parent_fd);
 	close_fd(&a.newroot_fd);
 	close_fd(&a.oldroot_fd);
 	umask(old_umask);
