@@ -333,6 +333,52 @@ def real_tools(ctx):
 
 
 @case
+def worktree_gitdir_protected(ctx):
+    """WS in a git worktree whose main repository lies in an extra root: its gitdir and the common .git stay read-only, and cannot be moved away; git status and log work, commit fails"""
+    if not H.which("git"):
+        ctx.skip("git missing")
+    env = {"GIT_AUTHOR_NAME": "smoke", "GIT_AUTHOR_EMAIL": "s@example.invalid", "GIT_COMMITTER_NAME": "smoke",
+           "GIT_COMMITTER_EMAIL": "s@example.invalid", "HOME": ctx.base, "GIT_CONFIG_NOSYSTEM": "1"}
+    host_env = dict(os.environ, **env)
+    # The main repository sits below the extra root, not at its top, so no
+    # protected name covers its .git: only the worktree's link to it does.
+    main = ctx.mkdir("extra/main")
+    wt = ctx.path("wt")
+    for cmd in (["git", "init", "-q", main], ["git", "-C", main, "commit", "-q", "--allow-empty", "-m", "one"],
+                ["git", "-C", main, "worktree", "add", "-q", "-b", "side", wt]):
+        subprocess.run(cmd, check=True, env=host_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    common = os.path.join(main, ".git")
+    gitdir = os.path.join(common, "worktrees", "wt")
+    if not os.path.isdir(gitdir):
+        ctx.skip("git named the worktree's gitdir differently: %s" % os.listdir(os.path.join(common, "worktrees")))
+    before = H.sha_tree(common)
+    hook = os.path.join(common, "hooks", "post-checkout")
+    attempts = [
+        "echo '[core] hooksPath = /tmp' >> %s" % q(os.path.join(common, "config")),
+        "printf '#!/bin/sh\\necho pwned\\n' > %s" % q(hook),
+        "echo x >> %s" % q(os.path.join(gitdir, "HEAD")),
+        "rm -f %s" % q(os.path.join(gitdir, "commondir")),
+        "mv %s %s" % (q(common), q(os.path.join(main, "git-moved"))),
+        "mv %s %s" % (q(main), q(ctx.path("extra", "main-moved"))),
+        "mv %s %s" % (q(gitdir), q(os.path.join(common, "worktrees", "moved"))),
+    ]
+    script = "; ".join("( %s ) 2>/dev/null && echo 'SUCCEEDED: %s'" % (a, a.replace("'", "")) for a in attempts)
+    script += ("; git status --porcelain >/dev/null; echo status=$?; git log --oneline >/dev/null; echo log=$?; "
+               "echo two > two.txt; git add two.txt 2>/dev/null; git commit -q -m two 2>/dev/null; echo commit=$?; "
+               "echo inside > written.txt")
+    r = ctx.sh(script, policy=WS + ["-w", ctx.extra], cwd=wt, env=env, timeout=60)
+    ctx.require_ran(r)
+    ok = [x for x in r.out.splitlines() if x.startswith("SUCCEEDED")]
+    ctx.check(not ok, "the worktree's git directories were changed inside: %r" % ok)
+    ctx.check(H.sha_tree(common) == before, "the main repository's .git changed on the host")
+    absent(ctx, hook, "a hook planted in the common .git")
+    ctx.check(os.path.isdir(main) and os.path.isdir(gitdir), "the main repository or the gitdir moved")
+    ctx.check("status=0" in r.out and "log=0" in r.out, "git status/log failed in the worktree: %s" % r.brief())
+    ctx.check("commit=0" not in r.out, "git commit should fail cleanly: %s" % r.brief())
+    has_bytes(ctx, os.path.join(wt, "written.txt"), b"inside\n", "the worktree itself stays writable")
+
+
+@case
 def deny_read_masked(ctx):
     """WS --deny-read FILE --deny-read DIR: cat/ls inside show nothing of them"""
     secret_file = os.path.join(ctx.outside, "secret.txt")
