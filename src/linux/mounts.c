@@ -811,9 +811,18 @@ static const char *pool_next(placeholder_pool *pool, int *dir_fd)
 			const struct dirent64 *entry =
 				(const struct dirent64 *)(pool->listing + pool->offset);
 			pool->offset += entry->d_reclen;
+			/* Pooled directories are named "<dev>-<ino>"; at the
+			 * top level everything else is a shard (whatever
+			 * d_type says: some filesystems leave it unknown). */
 			if (entry->d_name[0] == '.' ||
-			    (pool->reading < 0 && entry->d_type == DT_DIR && strlen(entry->d_name) == 2))
-				continue; /* ".", "..", or a shard */
+			    (entry->d_type != DT_DIR && entry->d_type != DT_UNKNOWN) ||
+			    strchr(entry->d_name, '-') == NULL)
+				continue;
+			struct stat st;
+			if (entry->d_type == DT_UNKNOWN &&
+			    (fstatat(*dir_fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+			     !S_ISDIR(st.st_mode)))
+				continue;
 			return entry->d_name;
 		}
 		long n = *dir_fd < 0 ? 0

@@ -632,9 +632,9 @@ static void pool_reuses_placeholders_through_its_shards(void **state)
 	linux_plan_free(second);
 }
 
-/* The pool's shard directories (two hex digits) are never handed out as
- * placeholders; entries an older, unsharded pool kept at its top level
- * are. */
+/* The pool's shard directories (two hex digits) and anything that is not
+ * a directory are never handed out as placeholders; entries an older,
+ * unsharded pool kept at its top level are. */
 static void pool_hands_out_entries_never_its_shards(void **state)
 {
 	fixture *f = *state;
@@ -646,6 +646,10 @@ static void pool_hands_out_entries_never_its_shards(void **state)
 	assert_int_equal(mkdir(shard, 0700), 0);
 	path_at(legacy, sizeof(legacy), pool, "fe01-1234");
 	assert_int_equal(mkdir(legacy, 0700), 0);
+	/* Not a directory: never moved into a workspace. */
+	char junk[512];
+	path_at(junk, sizeof(junk), pool, "fe01-9999");
+	write_file(junk, "not a placeholder\n");
 	struct stat shard_before, legacy_before, st;
 	assert_int_equal(lstat(shard, &shard_before), 0);
 	assert_int_equal(lstat(legacy, &legacy_before), 0);
@@ -666,6 +670,8 @@ static void pool_hands_out_entries_never_its_shards(void **state)
 		legacy_used = legacy_used || st.st_ino == legacy_before.st_ino;
 	}
 	assert_true(legacy_used);
+	assert_int_equal(lstat(junk, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
 	linux_plan_cleanup_host(plan);
 	linux_plan_free(plan);
 	assert_int_equal(lstat(shard, &st), 0);
