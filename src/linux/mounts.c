@@ -961,7 +961,7 @@ static cordon_code hold_placeholder(linux_plan_storage *s, const char *state_dir
 		p->created = true;
 		/* On record at once: should anything below fail, the next run
 		 * still finds it and removes it. */
-		if (strchr(op->target, '\n') == NULL && !cordon_strlist_push(record, op->target))
+		if (!recorded && strchr(op->target, '\n') == NULL && !cordon_strlist_push(record, op->target))
 			return cordon_fail(err, CORDON_E_NOMEM, "cannot prepare the sandbox: out of memory");
 	} else if (errno == EROFS) {
 		*unneeded = true;
