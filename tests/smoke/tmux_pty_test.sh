@@ -167,6 +167,9 @@ if wait_for '^JOBS-12$'; then
 	sleep 0.3
 	tmux -S "$tsock" send-keys -t "$target" C-z
 	if wait_for 'Stopped' 25; then
+		# The command's stop is sent just before cordon's own: give it
+		# a moment to land before reading the counter.
+		sleep 0.3
 		a=$(ticks)
 		sleep 0.6
 		b=$(ticks)
