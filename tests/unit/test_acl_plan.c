@@ -35,18 +35,6 @@ static cordon_sid sid_of(const char *text)
 	return sid;
 }
 
-static cordon_ace make(cordon_ace_type type, uint8_t flags, uint32_t mask, const cordon_sid *sid)
-{
-	cordon_ace a;
-
-	memset(&a, 0, sizeof(a));
-	a.type = type;
-	a.flags = flags;
-	a.mask = mask;
-	a.sid = *sid;
-	return a;
-}
-
 static cordon_win_entry *add(tree *t, const char *path, bool is_directory, const cordon_ace *aces,
 			     size_t count)
 {
@@ -155,10 +143,10 @@ static void inputs(cordon_acl_inputs *in, cordon_mode mode, const cordon_acl_roo
 static void small_tree(tree *t)
 {
 	cordon_sid everyone = cordon_sid_everyone();
-	cordon_ace user_full =
-		make(CORDON_ACE_ALLOW, OICI | CORDON_ACE_INHERITED, CORDON_FILE_ALL_ACCESS, &user_sid);
-	cordon_ace everyone_full = make(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &everyone);
-	cordon_ace everyone_read = make(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_READ, &everyone);
+	cordon_ace user_full = cordon_ace_make(CORDON_ACE_ALLOW, OICI | CORDON_ACE_INHERITED,
+					       CORDON_FILE_ALL_ACCESS, &user_sid);
+	cordon_ace everyone_full = cordon_ace_make(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &everyone);
+	cordon_ace everyone_read = cordon_ace_make(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_READ, &everyone);
 	cordon_win_entry *e;
 
 	memset(t, 0, sizeof(*t));
@@ -334,8 +322,8 @@ static void test_second_plan_writes_nothing(void **state)
 		size_t i = index_of(&t, "C:\\w\\.git");
 
 		t.entries[i].ace_count = 1;
-		t.aces[i][0] = make(CORDON_ACE_ALLOW, OICI | CORDON_ACE_INHERITED, CORDON_FILE_ALL_ACCESS,
-				    &user_sid);
+		t.aces[i][0] = cordon_ace_make(CORDON_ACE_ALLOW, OICI | CORDON_ACE_INHERITED,
+					       CORDON_FILE_ALL_ACCESS, &user_sid);
 	}
 	in.previous = first.roots;
 	in.previous_count = first.root_count;
@@ -424,7 +412,7 @@ static void test_protected_names_change_the_fingerprint(void **state)
 	/* A new nested repository changes the workspace's fingerprint only. */
 	{
 		cordon_sid user = user_sid;
-		cordon_ace full = make(CORDON_ACE_ALLOW, OICI, CORDON_FILE_ALL_ACCESS, &user);
+		cordon_ace full = cordon_ace_make(CORDON_ACE_ALLOW, OICI, CORDON_FILE_ALL_ACCESS, &user);
 
 		add(&t, "C:\\w\\vendor\\.git", true, &full, 1);
 	}
@@ -517,7 +505,7 @@ static void test_audit_limits_are_reported(void **state)
 	cordon_win_snapshot s;
 	cordon_error err;
 	cordon_sid everyone = cordon_sid_everyone();
-	cordon_ace open = make(CORDON_ACE_ALLOW, 0, CORDON_FILE_WRITE_DATA, &everyone);
+	cordon_ace open = cordon_ace_make(CORDON_ACE_ALLOW, 0, CORDON_FILE_WRITE_DATA, &everyone);
 	char path[64];
 	double clock_value = 0;
 
@@ -564,17 +552,17 @@ static void test_everyone_writable_predicate(void **state)
 	(void)state;
 	assert_true(cordon_dacl_everyone_writable(false, NULL, 0));
 	assert_false(cordon_dacl_everyone_writable(true, NULL, 0));
-	a = make(CORDON_ACE_ALLOW, 0, CORDON_GENERIC_WRITE, &everyone);
+	a = cordon_ace_make(CORDON_ACE_ALLOW, 0, CORDON_GENERIC_WRITE, &everyone);
 	assert_true(cordon_dacl_everyone_writable(true, &a, 1));
-	a = make(CORDON_ACE_ALLOW, 0, CORDON_FILE_GENERIC_READ, &everyone);
+	a = cordon_ace_make(CORDON_ACE_ALLOW, 0, CORDON_FILE_GENERIC_READ, &everyone);
 	assert_false(cordon_dacl_everyone_writable(true, &a, 1));
-	a = make(CORDON_ACE_ALLOW, OICI | CORDON_ACE_INHERIT_ONLY, CORDON_GENERIC_ALL, &everyone);
+	a = cordon_ace_make(CORDON_ACE_ALLOW, OICI | CORDON_ACE_INHERIT_ONLY, CORDON_GENERIC_ALL, &everyone);
 	assert_false(cordon_dacl_everyone_writable(true, &a, 1));
-	a = make(CORDON_ACE_ALLOW, 0, CORDON_DELETE, &logon);
+	a = cordon_ace_make(CORDON_ACE_ALLOW, 0, CORDON_DELETE, &logon);
 	assert_true(cordon_dacl_everyone_writable(true, &a, 1));
-	a = make(CORDON_ACE_ALLOW, 0, CORDON_GENERIC_ALL, &au);
+	a = cordon_ace_make(CORDON_ACE_ALLOW, 0, CORDON_GENERIC_ALL, &au);
 	assert_false(cordon_dacl_everyone_writable(true, &a, 1));
-	a = make(CORDON_ACE_DENY, 0, CORDON_GENERIC_ALL, &everyone);
+	a = cordon_ace_make(CORDON_ACE_DENY, 0, CORDON_GENERIC_ALL, &everyone);
 	assert_false(cordon_dacl_everyone_writable(true, &a, 1));
 }
 
@@ -582,10 +570,10 @@ static void test_dacl_apply_change_order(void **state)
 {
 	cordon_sid x = sid_of("S-1-5-21-1-1-1-1"), y = sid_of("S-1-5-21-2-2-2-2");
 	cordon_ace current[] = {
-		make(CORDON_ACE_DENY, 0, CORDON_FILE_WRITE_DATA, &x),
-		make(CORDON_ACE_ALLOW, 0, CORDON_FILE_READ_DATA, &x),
-		make(CORDON_ACE_DENY, CORDON_ACE_INHERITED, CORDON_DELETE, &y),
-		make(CORDON_ACE_ALLOW, CORDON_ACE_INHERITED, CORDON_FILE_ALL_ACCESS, &y),
+		cordon_ace_make(CORDON_ACE_DENY, 0, CORDON_FILE_WRITE_DATA, &x),
+		cordon_ace_make(CORDON_ACE_ALLOW, 0, CORDON_FILE_READ_DATA, &x),
+		cordon_ace_make(CORDON_ACE_DENY, CORDON_ACE_INHERITED, CORDON_DELETE, &y),
+		cordon_ace_make(CORDON_ACE_ALLOW, CORDON_ACE_INHERITED, CORDON_FILE_ALL_ACCESS, &y),
 	};
 	cordon_acl_change change;
 	cordon_ace *out;
@@ -593,8 +581,8 @@ static void test_dacl_apply_change_order(void **state)
 
 	(void)state;
 	memset(&change, 0, sizeof(change));
-	change.aces[0] = make(CORDON_ACE_ALLOW, OICI, CORDON_FILE_GENERIC_WRITE, &y);
-	change.aces[1] = make(CORDON_ACE_DENY, OICI, CORDON_WRITE_RIGHTS, &y);
+	change.aces[0] = cordon_ace_make(CORDON_ACE_ALLOW, OICI, CORDON_FILE_GENERIC_WRITE, &y);
+	change.aces[1] = cordon_ace_make(CORDON_ACE_DENY, OICI, CORDON_WRITE_RIGHTS, &y);
 	change.aces[2] = current[0]; /* already there */
 	change.ace_count = 3;
 	assert_true(cordon_dacl_apply_change(current, 4, &change, &out, &n));
@@ -692,9 +680,9 @@ static void test_planning_cost_on_100k_entries(void **state)
 	cordon_win_snapshot s;
 	cordon_error err;
 	cordon_sid everyone = cordon_sid_everyone();
-	cordon_ace user_full =
-		make(CORDON_ACE_ALLOW, OICI | CORDON_ACE_INHERITED, CORDON_FILE_ALL_ACCESS, &user_sid);
-	cordon_ace open = make(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &everyone);
+	cordon_ace user_full = cordon_ace_make(CORDON_ACE_ALLOW, OICI | CORDON_ACE_INHERITED,
+					       CORDON_FILE_ALL_ACCESS, &user_sid);
+	cordon_ace open = cordon_ace_make(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &everyone);
 	char path[128];
 	size_t written;
 	double start, first_seconds, second_seconds;

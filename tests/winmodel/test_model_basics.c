@@ -19,16 +19,11 @@ static cordon_sid sid_of(const char *text)
 	return sid;
 }
 
+/* The SID given as text, for the tables below. */
 static cordon_ace ace(cordon_ace_type type, uint8_t flags, uint32_t mask, const char *sid)
 {
-	cordon_ace a;
-
-	memset(&a, 0, sizeof(a));
-	a.type = type;
-	a.flags = flags;
-	a.mask = mask;
-	a.sid = sid_of(sid);
-	return a;
+	cordon_sid parsed = sid_of(sid);
+	return cordon_ace_make(type, flags, mask, &parsed);
 }
 
 #define ANDREW	   "S-1-5-21-1-2-3-1002"

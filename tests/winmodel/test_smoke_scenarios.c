@@ -226,18 +226,6 @@ static cordon_sid sid_of(const char *text)
 	return sid;
 }
 
-static cordon_ace ace(cordon_ace_type type, uint8_t flags, uint32_t mask, const cordon_sid *sid)
-{
-	cordon_ace a;
-
-	memset(&a, 0, sizeof(a));
-	a.type = type;
-	a.flags = flags;
-	a.mask = mask;
-	a.sid = *sid;
-	return a;
-}
-
 static const uint8_t secret[CORDON_CAPSID_SECRET_BYTES] = "winacl test secret, not random!";
 
 static void build_world(world *w, const char *workspace_path)
@@ -267,26 +255,29 @@ static void build_world(world *w, const char *workspace_path)
 	{
 		/* A drive root as Windows installs it, simplified. */
 		cordon_ace root[] = {
-			ace(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &admins),
-			ace(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &system),
-			ace(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_READ | CORDON_GENERIC_EXECUTE, &users),
-			ace(CORDON_ACE_ALLOW, 0, CORDON_FILE_ADD_SUBDIRECTORY, &au),
+			cordon_ace_make(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &admins),
+			cordon_ace_make(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &system),
+			cordon_ace_make(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_READ | CORDON_GENERIC_EXECUTE,
+					&users),
+			cordon_ace_make(CORDON_ACE_ALLOW, 0, CORDON_FILE_ADD_SUBDIRECTORY, &au),
 		};
 		cordon_ace profile[] = {
-			ace(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &w->user),
-			ace(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &system),
-			ace(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &admins),
+			cordon_ace_make(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &w->user),
+			cordon_ace_make(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &system),
+			cordon_ace_make(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &admins),
 		};
-		cordon_ace drop[] = {ace(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &everyone)};
+		cordon_ace drop[] = {cordon_ace_make(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &everyone)};
 		cordon_ace session[] = {
-			ace(CORDON_ACE_ALLOW, 0, CORDON_FILE_GENERIC_READ | CORDON_FILE_GENERIC_WRITE,
-			    &w->logon),
+			cordon_ace_make(CORDON_ACE_ALLOW, 0,
+					CORDON_FILE_GENERIC_READ | CORDON_FILE_GENERIC_WRITE, &w->logon),
 		};
 		cordon_ace system32[] = {
-			ace(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &trusted),
-			ace(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_READ | CORDON_GENERIC_EXECUTE, &users),
+			cordon_ace_make(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &trusted),
+			cordon_ace_make(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_READ | CORDON_GENERIC_EXECUTE,
+					&users),
 		};
-		cordon_ace user_owned[] = {ace(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &w->user)};
+		cordon_ace user_owned[] = {
+			cordon_ace_make(CORDON_ACE_ALLOW, OICI, CORDON_GENERIC_ALL, &w->user)};
 
 		model_add(t, "C:\\", true, &trusted, root, 4);
 		model_add(t, "C:\\Windows", true, &trusted, NULL, 0);

@@ -207,7 +207,7 @@ static bool require_aces(plan_builder *b, const char *path, const cordon_win_ent
 	return push_change(b, path, reason, false, root_index, missing, missing_count);
 }
 
-static cordon_ace make_ace(cordon_ace_type type, uint8_t flags, uint32_t mask, const cordon_sid *sid)
+cordon_ace cordon_ace_make(cordon_ace_type type, uint8_t flags, uint32_t mask, const cordon_sid *sid)
 {
 	cordon_ace ace;
 
@@ -234,10 +234,11 @@ static const cordon_sid *root_sid(const cordon_acl_inputs *in, const cordon_acl_
  * FILE_DELETE_CHILD. */
 static size_t root_allow_aces(const cordon_sid *sid, cordon_ace out[2])
 {
-	out[0] = make_ace(CORDON_ACE_ALLOW, 0, CORDON_ROOT_ALLOW_RIGHTS & ~CORDON_DELETE, sid);
-	out[1] = make_ace(CORDON_ACE_ALLOW,
-			  CORDON_ACE_OBJECT_INHERIT | CORDON_ACE_CONTAINER_INHERIT | CORDON_ACE_INHERIT_ONLY,
-			  CORDON_ROOT_ALLOW_RIGHTS, sid);
+	out[0] = cordon_ace_make(CORDON_ACE_ALLOW, 0, CORDON_ROOT_ALLOW_RIGHTS & ~CORDON_DELETE, sid);
+	out[1] = cordon_ace_make(CORDON_ACE_ALLOW,
+				 CORDON_ACE_OBJECT_INHERIT | CORDON_ACE_CONTAINER_INHERIT |
+					 CORDON_ACE_INHERIT_ONLY,
+				 CORDON_ROOT_ALLOW_RIGHTS, sid);
 	return 2;
 }
 
@@ -421,8 +422,8 @@ static cordon_code plan_protected(plan_builder *b)
 	for (size_t i = 0; i < b->item_count; i++) {
 		const struct protected_item *item = &b->items[i];
 		bool is_directory = item->entry ? item->entry->is_directory : true;
-		cordon_ace deny = make_ace(CORDON_ACE_DENY, inherit_flags(is_directory), CORDON_WRITE_RIGHTS,
-					   &in->sandbox_sid);
+		cordon_ace deny = cordon_ace_make(CORDON_ACE_DENY, inherit_flags(is_directory),
+						  CORDON_WRITE_RIGHTS, &in->sandbox_sid);
 
 		if (!require_aces(b, item->path, item->entry,
 				  item->is_gitdir ? CORDON_ACL_GITDIR_DENY : CORDON_ACL_PROTECTED_DENY,
@@ -512,8 +513,8 @@ static cordon_code plan_audit(plan_builder *b)
 		if (!cordon_dacl_everyone_writable(entry->dacl_present, entry->aces, entry->ace_count))
 			continue;
 		plan->audit.writable_found++;
-		deny = make_ace(CORDON_ACE_DENY, inherit_flags(entry->is_directory), CORDON_WRITE_RIGHTS,
-				deny_sid);
+		deny = cordon_ace_make(CORDON_ACE_DENY, inherit_flags(entry->is_directory),
+				       CORDON_WRITE_RIGHTS, deny_sid);
 		if (!require_aces(b, entry->path, entry, CORDON_ACL_EVERYONE_WRITABLE_DENY,
 				  CORDON_ACL_NO_ROOT, &deny, 1))
 			return out_of_memory(b);
@@ -530,8 +531,8 @@ static cordon_code plan_state_and_stale(plan_builder *b)
 		const cordon_win_entry *entry = find_entry(b->snapshot, in->state_dir);
 
 		if (entry) {
-			cordon_ace deny = make_ace(CORDON_ACE_DENY, inherit_flags(entry->is_directory),
-						   CORDON_WRITE_RIGHTS, &in->sandbox_sid);
+			cordon_ace deny = cordon_ace_make(CORDON_ACE_DENY, inherit_flags(entry->is_directory),
+							  CORDON_WRITE_RIGHTS, &in->sandbox_sid);
 
 			if (!require_aces(b, in->state_dir, entry, CORDON_ACL_STATE_DENY, CORDON_ACL_NO_ROOT,
 					  &deny, 1))

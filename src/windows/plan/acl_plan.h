@@ -106,6 +106,10 @@ typedef struct cordon_ace {
 
 bool cordon_ace_equal(const cordon_ace *a, const cordon_ace *b);
 
+/* An ACE with every field given (padding zeroed, so two equal ACEs also
+ * compare equal byte for byte). */
+cordon_ace cordon_ace_make(cordon_ace_type type, uint8_t flags, uint32_t mask, const cordon_sid *sid);
+
 /* One filesystem object as the Windows layer saw it. Strings belong to
  * the caller and must outlive the plan call. */
 typedef struct cordon_win_entry {
