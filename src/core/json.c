@@ -1121,6 +1121,30 @@ void cordon_json_null(cordon_json_writer *w)
 	emit_str(w, "null");
 }
 
+void cordon_json_value(cordon_json_writer *w, const cordon_json *value)
+{
+	switch (value->type) {
+	case CORDON_JSON_NULL: cordon_json_null(w); break;
+	case CORDON_JSON_BOOL: cordon_json_bool(w, value->boolean); break;
+	case CORDON_JSON_NUMBER: cordon_json_double(w, value->number); break;
+	case CORDON_JSON_STRING: cordon_json_string_n(w, value->string, value->string_length); break;
+	case CORDON_JSON_ARRAY:
+		cordon_json_begin_array(w);
+		for (size_t i = 0; i < value->count; i++)
+			cordon_json_value(w, value->items[i]);
+		cordon_json_end_array(w);
+		break;
+	case CORDON_JSON_OBJECT:
+		cordon_json_begin_object(w);
+		for (size_t i = 0; i < value->count; i++) {
+			cordon_json_key(w, value->items[i]->key);
+			cordon_json_value(w, value->items[i]);
+		}
+		cordon_json_end_object(w);
+		break;
+	}
+}
+
 char *cordon_json_writer_finish(cordon_json_writer *w)
 {
 	char *text = NULL;

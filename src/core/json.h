@@ -78,6 +78,9 @@ void cordon_json_int(cordon_json_writer *w, long long value);
 void cordon_json_double(cordon_json_writer *w, double value);
 void cordon_json_bool(cordon_json_writer *w, bool value);
 void cordon_json_null(cordon_json_writer *w);
+/* A parsed value written back whole: objects keep their key order,
+ * numbers are written as doubles. */
+void cordon_json_value(cordon_json_writer *w, const cordon_json *value);
 /* Returns the NUL-terminated text (caller frees) or NULL on failure. */
 char *cordon_json_writer_finish(cordon_json_writer *w);
 

@@ -15,30 +15,6 @@ static void die(const char *why)
 	abort();
 }
 
-static void write_tree(cordon_json_writer *w, const cordon_json *v)
-{
-	switch (v->type) {
-	case CORDON_JSON_NULL: cordon_json_null(w); break;
-	case CORDON_JSON_BOOL: cordon_json_bool(w, v->boolean); break;
-	case CORDON_JSON_NUMBER: cordon_json_double(w, v->number); break;
-	case CORDON_JSON_STRING: cordon_json_string_n(w, v->string, v->string_length); break;
-	case CORDON_JSON_ARRAY:
-		cordon_json_begin_array(w);
-		for (size_t i = 0; i < v->count; i++)
-			write_tree(w, v->items[i]);
-		cordon_json_end_array(w);
-		break;
-	case CORDON_JSON_OBJECT:
-		cordon_json_begin_object(w);
-		for (size_t i = 0; i < v->count; i++) {
-			cordon_json_key(w, v->items[i]->key);
-			write_tree(w, v->items[i]);
-		}
-		cordon_json_end_object(w);
-		break;
-	}
-}
-
 static void check_string(const char *s, size_t length)
 {
 	if (s == NULL || s[length] != '\0' || strlen(s) != length)
@@ -94,7 +70,7 @@ static void round_trip(const cordon_json *tree, bool pretty)
 	cordon_json *again = NULL;
 
 	cordon_json_writer_init(&w, pretty);
-	write_tree(&w, tree);
+	cordon_json_value(&w, tree);
 	char *text = cordon_json_writer_finish(&w);
 	if (text == NULL)
 		die("writer failed on a parsed tree");

@@ -49,37 +49,13 @@ static void expect_error(const char *text, size_t line, size_t column, const cha
 	expect_error_n(text, strlen(text), line, column, message);
 }
 
-static void write_tree(cordon_json_writer *w, const cordon_json *v)
-{
-	switch (v->type) {
-	case CORDON_JSON_NULL: cordon_json_null(w); break;
-	case CORDON_JSON_BOOL: cordon_json_bool(w, v->boolean); break;
-	case CORDON_JSON_NUMBER: cordon_json_double(w, v->number); break;
-	case CORDON_JSON_STRING: cordon_json_string_n(w, v->string, v->string_length); break;
-	case CORDON_JSON_ARRAY:
-		cordon_json_begin_array(w);
-		for (size_t i = 0; i < v->count; i++)
-			write_tree(w, v->items[i]);
-		cordon_json_end_array(w);
-		break;
-	case CORDON_JSON_OBJECT:
-		cordon_json_begin_object(w);
-		for (size_t i = 0; i < v->count; i++) {
-			cordon_json_key(w, v->items[i]->key);
-			write_tree(w, v->items[i]);
-		}
-		cordon_json_end_object(w);
-		break;
-	}
-}
-
 /* Parses text, writes the tree back, and returns the writer's text. */
 static char *rewrite(const char *text, bool pretty)
 {
 	cordon_json *v = parse(text);
 	cordon_json_writer w;
 	cordon_json_writer_init(&w, pretty);
-	write_tree(&w, v);
+	cordon_json_value(&w, v);
 	cordon_json_free(v);
 	char *out = cordon_json_writer_finish(&w);
 	assert_non_null(out);

@@ -790,30 +790,6 @@ static void digest_is_stable_and_tracks_the_policy(void **state)
 	fakefs_free(fs);
 }
 
-static void write_tree(cordon_json_writer *w, const cordon_json *value)
-{
-	switch (value->type) {
-	case CORDON_JSON_NULL: cordon_json_null(w); break;
-	case CORDON_JSON_BOOL: cordon_json_bool(w, value->boolean); break;
-	case CORDON_JSON_NUMBER: cordon_json_double(w, value->number); break;
-	case CORDON_JSON_STRING: cordon_json_string(w, value->string); break;
-	case CORDON_JSON_ARRAY:
-		cordon_json_begin_array(w);
-		for (size_t i = 0; i < value->count; i++)
-			write_tree(w, value->items[i]);
-		cordon_json_end_array(w);
-		break;
-	case CORDON_JSON_OBJECT:
-		cordon_json_begin_object(w);
-		for (size_t i = 0; i < value->count; i++) {
-			cordon_json_key(w, value->items[i]->key);
-			write_tree(w, value->items[i]);
-		}
-		cordon_json_end_object(w);
-		break;
-	}
-}
-
 /* The digest is SHA-256 of the compact form of exactly what
  * cordon_resolved_to_json shows. */
 static void digest_is_sha256_of_the_compact_rendering(void **state)
@@ -830,7 +806,7 @@ static void digest_is_sha256_of_the_compact_rendering(void **state)
 	assert_true(cordon_json_parse(pretty, strlen(pretty), &doc, &jerr));
 	cordon_json_writer w;
 	cordon_json_writer_init(&w, false);
-	write_tree(&w, doc);
+	cordon_json_value(&w, doc);
 	char *compact = cordon_json_writer_finish(&w);
 	assert_non_null(compact);
 	assert_null(strchr(compact, '\n'));
