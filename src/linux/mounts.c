@@ -221,16 +221,19 @@ static cordon_code restrict_tree(apply_ctx *a, const char *path, bool readonly)
 /* ------------------------------------------------------------ plan ops */
 
 /* With the mount API (Linux 5.2; present wherever mount_setattr is):
- * clone the source tree detached, restrict the clone, and move it onto
- * the target. Three calls on descriptors already open, where mount(2)
- * would walk two /proc magic links and the restriction would look the
- * target up again: with hundreds of roots and protected names this is
- * most of the sandbox's mount work. */
-static cordon_code bind_detached(apply_ctx *a, const char *action, int source, int target, bool readonly)
+ * clone the tree at (from_dir, from_name), restrict the clone, and attach
+ * it at (to_dir, to_name). Three calls on descriptors already open, where
+ * mount(2) would walk two /proc magic links and the restriction would look
+ * the target up again: with hundreds of roots and protected names this is
+ * most of the sandbox's mount work. An empty name means the descriptor
+ * itself; a name is a single component and is not followed if it is a
+ * link. */
+static cordon_code attach_clone(apply_ctx *a, const char *action, int from_dir, const char *from_name,
+				int to_dir, const char *to_name, bool readonly)
 {
-	int tree cleanup_fd =
-		(int)syscall(SYS_open_tree, source, "",
-			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	unsigned int from_flags = from_name[0] != '\0' ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH;
+	int tree cleanup_fd = (int)syscall(SYS_open_tree, from_dir, from_name,
+					   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | from_flags);
 	if (tree < 0)
 		return cordon_fail_errno(a->err, errno, "cannot %s: cloning the mount failed", action);
 	struct mount_attr attr = {
@@ -238,8 +241,9 @@ static cordon_code bind_detached(apply_ctx *a, const char *action, int source, i
 	};
 	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) != 0)
 		return cordon_fail_errno(a->err, errno, "cannot %s: mount_setattr failed", action);
-	if (syscall(SYS_move_mount, tree, "", target, "",
-		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+	unsigned int move_flags =
+		MOVE_MOUNT_F_EMPTY_PATH | (to_name[0] != '\0' ? 0 : MOVE_MOUNT_T_EMPTY_PATH);
+	if (syscall(SYS_move_mount, tree, "", to_dir, to_name, move_flags) != 0)
 		return cordon_fail_errno(a->err, errno, "cannot %s: attaching the mount failed", action);
 	return CORDON_OK;
 }
@@ -267,19 +271,7 @@ static cordon_code protect_in_place(apply_ctx *a, const char *action, const char
 			return cordon_fail_errno(a->err, errno, "cannot %s: opening %s failed", action,
 						 a->parent);
 	}
-	int tree cleanup_fd =
-		(int)syscall(SYS_open_tree, a->parent_fd, name,
-			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW);
-	if (tree < 0)
-		return cordon_fail_errno(a->err, errno, "cannot %s: cloning the mount failed", action);
-	struct mount_attr attr = {
-		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_RDONLY,
-	};
-	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) != 0)
-		return cordon_fail_errno(a->err, errno, "cannot %s: mount_setattr failed", action);
-	if (syscall(SYS_move_mount, tree, "", a->parent_fd, name, MOVE_MOUNT_F_EMPTY_PATH) != 0)
-		return cordon_fail_errno(a->err, errno, "cannot %s: attaching the mount failed", action);
-	return CORDON_OK;
+	return attach_clone(a, action, a->parent_fd, name, a->parent_fd, name, true);
 }
 
 static cordon_code bind_op(apply_ctx *a, const linux_mount_op *op)
@@ -306,7 +298,7 @@ static cordon_code bind_op(apply_ctx *a, const linux_mount_op *op)
 	if (source < 0)
 		return cordon_fail_errno(a->err, errno, "cannot %s: opening %s failed", action, op->source);
 	if (a->have_setattr)
-		return bind_detached(a, action, source, target, readonly);
+		return attach_clone(a, action, source, "", target, "", readonly);
 	char source_link[64], target_link[64];
 	fd_link(source_link, sizeof(source_link), source);
 	fd_link(target_link, sizeof(target_link), target);
