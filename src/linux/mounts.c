@@ -755,13 +755,9 @@ typedef struct placeholder_pool {
 
 static void pool_open(placeholder_pool *pool, const char *state_dir)
 {
-	pool->fd = -1;
+	*pool = (placeholder_pool){.fd = -1, .reading = -1};
 	for (int i = 0; i < POOL_SHARDS; i++)
 		pool->shard_fds[i] = -1;
-	pool->other_filesystem = false;
-	pool->reading = -1;
-	pool->exhausted = false;
-	pool->listed = pool->offset = 0;
 	char path[PATH_MAX];
 	if ((size_t)snprintf(path, sizeof(path), "%s/placeholder-pool", state_dir) >= sizeof(path))
 		return;
