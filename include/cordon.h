@@ -45,7 +45,8 @@ typedef enum cordon_code {
 	CORDON_E_UNTRUSTED_LINK, /* a path goes through a link the user could have planted */
 	CORDON_E_UNSUPPORTED,	 /* this host cannot enforce what was asked */
 	CORDON_E_SYSTEM,	 /* a system call failed */
-	CORDON_E_TIMEOUT,	 /* a wait or read gave up (not the command's own timeout) */
+	CORDON_E_TIMEOUT,	 /* a wait or read gave up; from cordon_spawn: the spawn
+				    timeout passed during set-up and nothing ran */
 	CORDON_E_STATE,		 /* a call made in the wrong order */
 } cordon_code;
 
@@ -168,8 +169,12 @@ typedef struct cordon_child cordon_child;
 /* The one and only way cordon starts a process, sandboxed per the resolved
  * policy whatever the stdio mode. Returns once the sandbox is in place and
  * the command was handed to execve; a sandbox that cannot be built fails
- * here (CORDON_E_UNSUPPORTED / CORDON_E_SYSTEM) and nothing runs.
- * Allocates *out. */
+ * here (CORDON_E_UNSUPPORTED / CORDON_E_SYSTEM) and nothing runs. The
+ * spawn timeout counts from this call: if it passes while the sandbox is
+ * being set up, everything of the run is killed and this returns
+ * CORDON_E_TIMEOUT (a timeout, status 124, though nothing ran). With
+ * CORDON_STDIO_PTY the pty is opened inside the sandbox, so the command's
+ * terminal is /dev/pts/N of the sandbox's own devpts. Allocates *out. */
 cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_options *options,
 			 cordon_child **out, cordon_error *err);
 

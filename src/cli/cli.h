@@ -37,6 +37,8 @@ void cli_signals_forward(cordon_child *child, bool *resized);
 void cli_terminal_enter_raw(void);
 /* Idempotent and async-signal-safe. */
 void cli_terminal_restore(void);
+/* Whether cli_terminal_enter_raw is in force (lines then need "\r\n"). */
+bool cli_terminal_is_raw(void);
 /* The size of the terminal on stdin or stdout; false when neither is one. */
 bool cli_terminal_size(unsigned short *rows, unsigned short *cols);
 /* Relays stdin to the pty and the pty to stdout until the run is over and

@@ -60,7 +60,8 @@ void cli_say(const char *format, ...)
 	va_start(ap, format);
 	vfprintf(stderr, format, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* In raw mode the terminal no longer turns "\n" into a new line. */
+	fputs(cli_terminal_is_raw() ? "\r\n" : "\n", stderr);
 	fflush(stderr);
 }
 

@@ -233,21 +233,34 @@ static int supervise(const cli_args *args, const cordon_resolved *resolved)
 		cli_say("cannot set up signal forwarding: %s; check the process limits", strerror(errno));
 		return CLI_EXIT_CORDON_ERROR;
 	}
-	/* Said before raw mode, where a bare newline would not return the
-	 * cursor. */
 	say_before_run(args, resolved);
-	if (args->pty)
+	if (args->pty) {
 		cli_terminal_size(&options.rows, &options.cols);
+		/* Raw before the command starts: from then on every byte the
+		 * user types is the command's, untouched by this terminal's
+		 * line discipline. */
+		cli_terminal_enter_raw();
+	}
 	code = cordon_spawn(resolved, &options, &child, &err);
 	if (code == CORDON_OK) {
 		say_not_enforced(child);
-		if (args->pty)
-			cli_terminal_enter_raw();
 		code = args->pty ? cli_terminal_relay(child, &exit_info, &err)
 				 : wait_supervising(child, &exit_info, &err);
 	}
 	if (args->pty)
 		cli_terminal_restore();
+	if (child == NULL && code == CORDON_E_TIMEOUT) {
+		/* The --timeout passed during set-up: a timeout like any other,
+		 * though the command never started. */
+		if (!args->quiet)
+			cli_say("timed out after %g s while the sandbox was being set up; the command never "
+				"ran",
+				args->timeout_seconds);
+		exit_info.kind = CORDON_EXIT_TIMEOUT;
+		if (cordon_runlog_append(resolved, args->program_argv[0], &exit_info, &err) != CORDON_OK)
+			cli_say("warning: run log not written: %s", err.message);
+		return cordon_exit_status(&exit_info);
+	}
 	if (code != CORDON_OK) {
 		if (child != NULL)
 			cordon_child_free(child);

@@ -28,6 +28,18 @@ static struct termios saved_termios;
 static volatile sig_atomic_t raw_active;
 static bool restore_hooks_installed;
 
+/* What the line discipline had completed before raw mode began: whole
+ * lines, and each end-of-file the user typed turned back into the VEOF
+ * key. Left in the queue, an end-of-file would reach the command as a NUL
+ * byte once the terminal is raw (the kernel keeps it as one). */
+static char early_input[RELAY_BUFFER];
+static size_t early_length;
+
+bool cli_terminal_is_raw(void)
+{
+	return raw_active != 0;
+}
+
 void cli_terminal_restore(void)
 {
 	if (!raw_active)
@@ -62,6 +74,39 @@ static void install_restore_hooks(void)
 		sigaction(fatal_signals[i], &action, NULL);
 }
 
+static bool ends_line(const struct termios *modes, char c)
+{
+	return c == '\n' ||
+	       (c != _POSIX_VDISABLE && (c == (char)modes->c_cc[VEOL] || c == (char)modes->c_cc[VEOL2]));
+}
+
+static void append_eof_key(void)
+{
+	cc_t eof = saved_termios.c_cc[VEOF];
+	if (eof != _POSIX_VDISABLE && early_length < sizeof(early_input))
+		early_input[early_length++] = (char)eof;
+}
+
+/* Reads what the canonical line discipline already holds, without
+ * waiting: a read of 0 is an end-of-file typed at the start of a line, a
+ * read that does not end a line was cut short by one. */
+static void take_canonical_input(void)
+{
+	while (early_length + 1 < sizeof(early_input)) {
+		struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+		if (poll(&p, 1, 0) != 1 || (p.revents & POLLIN) == 0)
+			return;
+		size_t room = sizeof(early_input) - 1 - early_length;
+		ssize_t got = read(STDIN_FILENO, early_input + early_length, room);
+		if (got < 0)
+			return;
+		early_length += (size_t)got;
+		if (got == 0 ||
+		    ((size_t)got < room && !ends_line(&saved_termios, early_input[early_length - 1])))
+			append_eof_key();
+	}
+}
+
 void cli_terminal_enter_raw(void)
 {
 	struct termios raw;
@@ -69,6 +114,7 @@ void cli_terminal_enter_raw(void)
 	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios) != 0)
 		return;
 	install_restore_hooks();
+	take_canonical_input();
 	raw = saved_termios;
 	cfmakeraw(&raw);
 	if (tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0)
@@ -248,6 +294,9 @@ cordon_code cli_terminal_relay(cordon_child *child, cordon_exit *exit_info, cord
 	r.master_open = r.master >= 0;
 	r.stdin_open = true;
 	r.stdout_open = true;
+	memcpy(r.input, early_input, early_length);
+	r.input_length = early_length;
+	early_length = 0;
 	if (r.master_open)
 		fcntl(r.master, F_SETFL, fcntl(r.master, F_GETFL) | O_NONBLOCK);
 
@@ -290,6 +339,11 @@ void cli_terminal_restore(void)
 
 void cli_terminal_enter_raw(void)
 {
+}
+
+bool cli_terminal_is_raw(void)
+{
+	return false;
 }
 
 bool cli_terminal_size(unsigned short *rows, unsigned short *cols)

@@ -1,44 +1,72 @@
-/* The pseudo-terminal of a CORDON_STDIO_PTY run. The pair is made in the
- * caller before any fork, so the command only has to adopt the slave. */
+/* The pseudo-terminal of a CORDON_STDIO_PTY run. The supervisor opens it
+ * once the run's mount tree is in place, through the /dev/ptmx the
+ * command will see: in a sandbox that is the run's own devpts instance,
+ * so the slave is /dev/pts/N there and the command can name its terminal
+ * (tty, ttyname, ssh and gpg prompts). The master goes back to the
+ * caller over the control socket (linux_pty_send_master). Everything here
+ * may run after fork: no allocation, no stdio. */
 #include "spawn_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "../core/error.h"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+/* The slave of master, opened through the master itself (Linux 4.13+) so
+ * no path is looked up; older kernels get the ptsname path. */
+static int open_slave(int master)
+{
+	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave >= 0 || (errno != EINVAL && errno != ENOTTY))
+		return slave;
+	unsigned int index;
+	if (ioctl(master, TIOCGPTN, &index) != 0)
+		return -1;
+	char path[32] = "/dev/pts/";
+	char digits[12];
+	size_t n = 0;
+	do {
+		digits[n++] = (char)('0' + index % 10);
+		index /= 10;
+	} while (index != 0 && n < sizeof(digits));
+	size_t used = strlen(path);
+	while (n > 0 && used + 1 < sizeof(path))
+		path[used++] = digits[--n];
+	path[used] = '\0';
+	return open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+}
 
 cordon_code linux_pty_open(unsigned short rows, unsigned short cols, int *master, int *slave,
 			   cordon_error *err)
 {
 	*master = -1;
 	*slave = -1;
-	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (m < 0)
-		return cordon_fail_errno(
-			err, errno,
-			"cannot open a pseudo-terminal (posix_openpt); check that /dev/ptmx exists "
-			"and devpts is mounted");
-	char name[128];
-	if (grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, name, sizeof(name)) != 0) {
+		return cordon_fail_errno(err, errno,
+					 "cannot open a pseudo-terminal (/dev/ptmx); check that /dev/ptmx "
+					 "exists and devpts is mounted");
+	int unlock = 0;
+	if (ioctl(m, TIOCSPTLCK, &unlock) != 0) {
 		int saved = errno;
 		close(m);
-		return cordon_fail_errno(err, saved, "cannot prepare the pseudo-terminal's slave side");
+		return cordon_fail_errno(err, saved, "cannot unlock the pseudo-terminal's slave side");
 	}
-	int s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int s = open_slave(m);
 	if (s < 0) {
 		int saved = errno;
 		close(m);
-		return cordon_fail_errno(err, saved, "cannot open the pseudo-terminal %s", name);
-	}
-	if (fcntl(m, F_SETFL, fcntl(m, F_GETFL) | O_NONBLOCK) < 0) {
-		int saved = errno;
-		close(s);
-		close(m);
-		return cordon_fail_errno(err, saved, "cannot make the pseudo-terminal non-blocking");
+		return cordon_fail_errno(err, saved, "cannot open the pseudo-terminal's slave side");
 	}
 	cordon_code code = linux_pty_resize(m, rows, cols, err);
 	if (code != CORDON_OK) {
@@ -48,6 +76,76 @@ cordon_code linux_pty_open(unsigned short rows, unsigned short cols, int *master
 	}
 	*master = m;
 	*slave = s;
+	return CORDON_OK;
+}
+
+bool linux_pty_send_master(int socket_fd, int master)
+{
+	spawn_control record = {.kind = SPAWN_CONTROL_PTY_MASTER, .value = 0};
+	struct iovec data = {.iov_base = &record, .iov_len = sizeof(record)};
+	union {
+		char buffer[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	memset(&control, 0, sizeof(control));
+	struct msghdr message = {
+		.msg_iov = &data,
+		.msg_iovlen = 1,
+		.msg_control = control.buffer,
+		.msg_controllen = sizeof(control.buffer),
+	};
+	struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+	header->cmsg_level = SOL_SOCKET;
+	header->cmsg_type = SCM_RIGHTS;
+	header->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(header), &master, sizeof(int));
+	ssize_t sent;
+	do {
+		sent = sendmsg(socket_fd, &message, MSG_NOSIGNAL);
+	} while (sent < 0 && errno == EINTR);
+	return sent == (ssize_t)sizeof(record);
+}
+
+cordon_code linux_pty_receive_master(int socket_fd, int *master, cordon_error *err)
+{
+	*master = -1;
+	spawn_control record;
+	struct iovec data = {.iov_base = &record, .iov_len = sizeof(record)};
+	union {
+		char buffer[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct msghdr message = {
+		.msg_iov = &data,
+		.msg_iovlen = 1,
+		.msg_control = control.buffer,
+		.msg_controllen = sizeof(control.buffer),
+	};
+	ssize_t got;
+	do {
+		got = recvmsg(socket_fd, &message, MSG_CMSG_CLOEXEC);
+	} while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return cordon_fail_errno(err, errno, "cannot receive the pseudo-terminal from the sandbox");
+	struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+	bool has_fd = header != NULL && header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS &&
+		      header->cmsg_len == CMSG_LEN(sizeof(int));
+	if (has_fd)
+		memcpy(master, CMSG_DATA(header), sizeof(int));
+	if (got != (ssize_t)sizeof(record) || record.kind != SPAWN_CONTROL_PTY_MASTER || !has_fd ||
+	    (message.msg_flags & MSG_CTRUNC) != 0) {
+		if (*master >= 0)
+			close(*master);
+		*master = -1;
+		return cordon_fail(err, CORDON_E_SYSTEM,
+				   "the sandbox's supervisor did not hand over the pseudo-terminal");
+	}
+	if (fcntl(*master, F_SETFL, fcntl(*master, F_GETFL) | O_NONBLOCK) < 0) {
+		int saved = errno;
+		close(*master);
+		*master = -1;
+		return cordon_fail_errno(err, saved, "cannot make the pseudo-terminal non-blocking");
+	}
 	return CORDON_OK;
 }
 

@@ -173,7 +173,6 @@ typedef struct spawn_fds {
 	int status[2];
 	int control[2]; /* socketpair: [0] parent, [1] supervisor */
 	int in[2], out[2], err[2];
-	int pty_master, pty_slave;
 } spawn_fds;
 
 static void spawn_fds_init(spawn_fds *f)
@@ -213,8 +212,7 @@ static cordon_code open_run_fds(spawn_fds *f, const cordon_spawn_options *option
 			set_nonblocking(f->err[0]);
 		}
 		return code;
-	case CORDON_STDIO_PTY:
-		return linux_pty_open(options->rows, options->cols, &f->pty_master, &f->pty_slave, err);
+	case CORDON_STDIO_PTY: return CORDON_OK; /* opened by the supervisor, inside the sandbox */
 	}
 	return cordon_fail(err, CORDON_E_INVALID, "unknown stdio mode %d", (int)options->stdio);
 }
@@ -230,34 +228,65 @@ static void fill_supervisor_args(supervisor_args *args, const spawn_fds *f, cons
 	args->report_fd = f->report[1];
 	args->status_fd = f->status[1];
 	args->control_fd = f->control[1];
-	args->pty_master = f->pty_master;
+	args->pty_master = -1;
+	args->pty_rows = options->rows;
+	args->pty_cols = options->cols;
 	const int parent_ends[6] = {f->report[0], f->status[0], f->control[0],
 				    f->in[1],	  f->out[0],	f->err[0]};
 	memcpy(args->parent_fds, parent_ends, sizeof(parent_ends));
-	switch (options->stdio) {
-	case CORDON_STDIO_INHERIT:
-		for (int i = 0; i < 3; i++)
-			args->stdio_fds[i] = -1;
-		break;
-	case CORDON_STDIO_PIPES:
+	for (int i = 0; i < 3; i++)
+		args->stdio_fds[i] = -1;
+	if (options->stdio == CORDON_STDIO_PIPES) {
 		args->stdio_fds[0] = f->in[0];
 		args->stdio_fds[1] = f->out[1];
 		args->stdio_fds[2] = f->err[1];
-		break;
-	case CORDON_STDIO_PTY:
-		for (int i = 0; i < 3; i++)
-			args->stdio_fds[i] = f->pty_slave;
-		break;
+	}
+}
+
+static cordon_code setup_timed_out(const cordon_child *child, cordon_error *err)
+{
+	return cordon_fail(err, CORDON_E_TIMEOUT,
+			   "the %u ms timeout passed while the sandbox was being set up; the command "
+			   "never ran",
+			   child->timeout_ms);
+}
+
+/* The run's deadline (the spawn timeout counts from the start of
+ * cordon_spawn), or -1 for none. */
+static int64_t run_deadline(const cordon_child *child)
+{
+	return child->timeout_ms > 0 ? child->started_ms + child->timeout_ms : -1;
+}
+
+/* Waits until fd is readable or the run's deadline passes (false). */
+static bool wait_readable_before_deadline(const cordon_child *child, int fd)
+{
+	int64_t deadline = run_deadline(child);
+	for (;;) {
+		int wait_ms = -1;
+		if (deadline >= 0) {
+			int64_t left = deadline - now_ms();
+			if (left <= 0)
+				return false;
+			wait_ms = (int)left;
+		}
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int ready = poll(&p, 1, wait_ms);
+		if (ready > 0 || (ready < 0 && errno != EINTR))
+			return true; /* the read that follows reports any error */
 	}
 }
 
 /* Reads the report pipe until every process of the run closed it: EOF
- * means the command reached execve (or reported why it could not). */
+ * means the command reached execve (or reported why it could not). The
+ * spawn timeout covers this wait: a set-up that hangs is killed. */
 static cordon_code read_reports(cordon_child *child, int report_fd, cordon_error *err)
 {
 	cordon_code failure = CORDON_OK;
 	for (;;) {
 		spawn_report report;
+		if (!wait_readable_before_deadline(child, report_fd))
+			return failure != CORDON_OK ? failure : setup_timed_out(child, err);
 		ssize_t n = read(report_fd, &report, sizeof(report));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -499,8 +528,8 @@ static cordon_code prepare_run(cordon_child *child, linux_confine **confine, cor
 }
 
 static cordon_code spawn_attempt(const cordon_resolved *policy, const cordon_spawn_options *options,
-				 bool without_userns, bool *namespaces_failed, cordon_child **out,
-				 cordon_error *err);
+				 int64_t started_ms, bool without_userns, bool *namespaces_failed,
+				 cordon_child **out, cordon_error *err);
 
 cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_options *options,
 			 cordon_child **out, cordon_error *err)
@@ -508,24 +537,44 @@ cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_optio
 	cordon_code code = validate_spawn(policy, options, out, err);
 	if (code != CORDON_OK)
 		return code;
+	/* The spawn timeout counts from here: a set-up that hangs is part of
+	 * the run. */
+	int64_t started_ms = now_ms();
 	bool namespaces_failed = false;
-	code = spawn_attempt(policy, options, false, &namespaces_failed, out, err);
+	code = spawn_attempt(policy, options, started_ms, false, &namespaces_failed, out, err);
 	if (code == CORDON_OK || !namespaces_failed)
 		return code;
 	/* The host forbids user namespaces in a way its sysctls did not show:
 	 * plan again without them, which refuses with a hint, or runs the
 	 * best-effort layers when the caller asked for that. */
-	return spawn_attempt(policy, options, true, &namespaces_failed, out, err);
+	return spawn_attempt(policy, options, started_ms, true, &namespaces_failed, out, err);
+}
+
+/* Ends a run whose set-up failed or timed out: the command never got past
+ * execve. In a pid namespace killing pid 1 takes everything; a
+ * full-access supervisor may have forked the command already, so it is
+ * asked to kill its tree first and given KILL_GRACE_MS. */
+static void abort_setup(cordon_child *child)
+{
+	if (!child->pid_one && child->supervisor_pidfd >= 0 && send_control(child, SPAWN_CONTROL_KILL, 0)) {
+		struct pollfd p = {.fd = child->supervisor_pidfd, .events = POLLIN};
+		while (poll(&p, 1, KILL_GRACE_MS) < 0 && errno == EINTR)
+			;
+	}
+	pidfd_kill(child->supervisor_pidfd);
+	kill(child->intermediate, SIGKILL);
+	reap_intermediate(child);
 }
 
 static cordon_code spawn_attempt(const cordon_resolved *policy, const cordon_spawn_options *options,
-				 bool without_userns, bool *namespaces_failed, cordon_child **out,
-				 cordon_error *err)
+				 int64_t started_ms, bool without_userns, bool *namespaces_failed,
+				 cordon_child **out, cordon_error *err)
 {
 	cordon_code code;
 	cordon_child *child = child_new(options);
 	if (child == NULL)
 		return cordon_fail(err, CORDON_E_NOMEM, "cannot start the command: out of memory");
+	child->started_ms = started_ms;
 
 	int *caller_fds = NULL;
 	size_t caller_fd_count = 0;
@@ -558,7 +607,10 @@ static cordon_code spawn_attempt(const cordon_resolved *policy, const cordon_spa
 	if (child->env != NULL)
 		args.envp = (const char *const *)child->env;
 
-	child->started_ms = now_ms();
+	if (run_deadline(child) >= 0 && now_ms() >= run_deadline(child)) {
+		code = setup_timed_out(child, err);
+		goto fail;
+	}
 	child->intermediate = fork();
 	if (child->intermediate == 0)
 		linux_intermediate_run(&args);
@@ -576,7 +628,6 @@ static cordon_code spawn_attempt(const cordon_resolved *policy, const cordon_spa
 	close_fd(&f.in[0]);
 	close_fd(&f.out[1]);
 	close_fd(&f.err[1]);
-	close_fd(&f.pty_slave);
 	child->control_fd = f.control[0];
 	f.control[0] = -1;
 	child->status_fd = f.status[0];
@@ -584,16 +635,16 @@ static cordon_code spawn_attempt(const cordon_resolved *policy, const cordon_spa
 	child->fds[CORDON_STREAM_STDIN] = f.in[1];
 	child->fds[CORDON_STREAM_STDOUT] = f.out[0];
 	child->fds[CORDON_STREAM_STDERR] = f.err[0];
-	child->fds[CORDON_STREAM_PTY] = f.pty_master;
-	f.in[1] = f.out[0] = f.err[0] = f.pty_master = -1;
+	f.in[1] = f.out[0] = f.err[0] = -1;
 
 	code = read_reports(child, f.report[0], err);
+	/* Sent before the command was started, so it is there by now. */
+	if (code == CORDON_OK && options->stdio == CORDON_STDIO_PTY)
+		code = linux_pty_receive_master(child->control_fd, &child->fds[CORDON_STREAM_PTY], err);
 	if (code != CORDON_OK) {
 		/* The command never ran (or never got past its setup): make
 		 * sure nothing of the run is left. */
-		pidfd_kill(child->supervisor_pidfd);
-		kill(child->intermediate, SIGKILL);
-		reap_intermediate(child);
+		abort_setup(child);
 		goto fail;
 	}
 	spawn_fds_close(&f);
@@ -704,7 +755,7 @@ cordon_code cordon_child_wait(cordon_child *child, int timeout_ms, cordon_exit *
 	if (child == NULL)
 		return cordon_fail(err, CORDON_E_INVALID, "cordon_child_wait needs a child");
 	int64_t caller_deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
-	int64_t spawn_deadline = child->timeout_ms > 0 ? child->started_ms + child->timeout_ms : -1;
+	int64_t spawn_deadline = run_deadline(child);
 	bool have_status = false;
 	spawn_status status;
 

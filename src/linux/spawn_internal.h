@@ -38,6 +38,9 @@ typedef enum spawn_control_kind {
 	SPAWN_CONTROL_GO = 1, /* the parent holds a pidfd on the supervisor: start the command */
 	SPAWN_CONTROL_SIGNAL, /* value: a signal for the command's foreground group */
 	SPAWN_CONTROL_KILL,   /* kill every process of the run, then report */
+	/* supervisor -> cordon_spawn, the one record sent that way: the pty
+	 * master, attached as SCM_RIGHTS. */
+	SPAWN_CONTROL_PTY_MASTER,
 } spawn_control_kind;
 
 typedef struct spawn_control {
@@ -56,10 +59,13 @@ typedef struct supervisor_args {
 	cordon_stdio stdio;
 	int report_fd;	  /* write end, CLOEXEC */
 	int status_fd;	  /* write end, CLOEXEC */
-	int control_fd;	  /* read end, CLOEXEC */
+	int control_fd;	  /* the supervisor's end of the control socket, CLOEXEC */
 	int stdio_fds[3]; /* the command's 0, 1, 2 (pipes or the pty slave three times); -1: inherit */
-	int pty_master;	  /* -1 unless pty: lets the supervisor find the foreground group */
-	int relay_fd;	  /* -1 unless network proxy: the relay's end of the proxy control socket */
+	/* -1 until the supervisor opened the pty (CORDON_STDIO_PTY): it keeps
+	 * the master to find the foreground group. */
+	int pty_master;
+	unsigned short pty_rows, pty_cols; /* the pty's first size; 0: 24 x 80 */
+	int relay_fd; /* -1 unless network proxy: the relay's end of the proxy control socket */
 	/* The caller's descriptors open before the run was set up: closed in
 	 * the intermediate so no run keeps another run's pipes open. */
 	const int *caller_fds;
@@ -76,10 +82,15 @@ _Noreturn void linux_intermediate_run(const supervisor_args *args);
 /* Sends a record on the report pipe (best effort, async-signal-safe). */
 void spawn_report_send(int fd, spawn_report_kind kind, int value, int sys_errno, const char *message);
 
-/* pty.c: allocate a pty pair sized rows x cols (0: 24 x 80). The master is
- * non-blocking; both ends are CLOEXEC; the slave is not our ctty. */
+/* pty.c: allocate a pty pair sized rows x cols (0: 24 x 80) from the
+ * /dev/ptmx of the calling process's mount namespace. Both ends are
+ * CLOEXEC; the slave is not our ctty. Safe after fork. */
 cordon_code linux_pty_open(unsigned short rows, unsigned short cols, int *master, int *slave,
 			   cordon_error *err);
+/* Supervisor: sends the master to cordon_spawn over the control socket. */
+bool linux_pty_send_master(int socket_fd, int master);
+/* cordon_spawn: receives it (CLOEXEC, made non-blocking). */
+cordon_code linux_pty_receive_master(int socket_fd, int *master, cordon_error *err);
 cordon_code linux_pty_resize(int master, unsigned short rows, unsigned short cols, cordon_error *err);
 /* Writes the terminal's VEOF character (end of input for a canonical reader). */
 cordon_code linux_pty_send_eof(int master, cordon_error *err);

@@ -527,8 +527,36 @@ static bool start_relay(const supervisor_args *args)
 	return true;
 }
 
-static _Noreturn void supervisor_run(const supervisor_args *args)
+/* Opens the run's pty in the supervisor's mount namespace (in a sandbox,
+ * the run's own devpts, so the command can name its terminal), hands the
+ * master to cordon_spawn and makes the slave the command's stdio. */
+static bool open_run_pty(supervisor_args *args)
 {
+	cordon_error err;
+	memset(&err, 0, sizeof(err));
+	int master, slave;
+	if (linux_pty_open(args->pty_rows, args->pty_cols, &master, &slave, &err) != CORDON_OK) {
+		spawn_report_send(args->report_fd, SPAWN_REPORT_SETUP_ERROR, err.code, err.sys_errno,
+				  err.message);
+		return false;
+	}
+	if (!linux_pty_send_master(args->control_fd, master)) {
+		report_errno(args, "cannot hand the pseudo-terminal to cordon", errno);
+		close(slave);
+		close(master);
+		return false;
+	}
+	args->pty_master = master;
+	for (int i = 0; i < 3; i++)
+		args->stdio_fds[i] = slave;
+	return true;
+}
+
+static _Noreturn void supervisor_run(const supervisor_args *given)
+{
+	/* A copy: the pty's descriptors are only known here. */
+	supervisor_args run = *given;
+	const supervisor_args *args = &run;
 	const linux_plan *plan = args->plan;
 	supervisor_state state = {
 		.args = args,
@@ -553,6 +581,8 @@ static _Noreturn void supervisor_run(const supervisor_args *args)
 	if (plan->sandboxed && (plan->clone_flags & CLONE_NEWNET) != 0 && !bring_loopback_up(args))
 		_exit(SETUP_FAILED_EXIT);
 	if (args->relay_fd >= 0 && !start_relay(args))
+		_exit(SETUP_FAILED_EXIT);
+	if (args->stdio == CORDON_STDIO_PTY && !open_run_pty(&run))
 		_exit(SETUP_FAILED_EXIT);
 	if (!wait_for_go(args))
 		_exit(SETUP_FAILED_EXIT);
@@ -655,7 +685,6 @@ _Noreturn void linux_intermediate_run(const supervisor_args *args)
 	close(args->report_fd);
 	close(args->status_fd);
 	close(args->control_fd);
-	close_if_open(args->pty_master);
 	close_stdio_fds(args);
 
 	/* WNOWAIT: the supervisor stays a zombie, so its pid cannot be reused

@@ -603,7 +603,21 @@ best_effort_lines() {
 	fi
 }
 
+timeout_in_setup() {
+	# 1 ms is shorter than creating the sandbox's namespaces: the timeout
+	# passes during set-up, so the command never runs.
+	run_cordon run -t 0.001 -C "$T/ws" -- sh -c "touch '$T/ws/setup-ran'"
+	if [ "$status" -eq 124 ] && [ ! -e "$T/ws/setup-ran" ] &&
+		[ "$(cat "$T/err")" = "cordon: timed out after 0.001 s while the sandbox was being set up; the command never ran" ]; then
+		ok "--timeout covers sandbox set-up: 124, the line, nothing ran"
+	else
+		not_ok "--timeout covers sandbox set-up: 124, the line, nothing ran" "status $status" \
+			"marker: $([ -e "$T/ws/setup-ran" ] && echo created || echo absent)" "stderr: $(cat "$T/err")"
+	fi
+}
+
 sandbox_case "workspace-write: write in the workspace" ws_write_inside
+sandbox_case "--timeout covers sandbox set-up" timeout_in_setup
 sandbox_case "workspace-write: no write outside" ws_write_outside
 sandbox_case "read-only: no write in the working directory" ro_write_cwd
 sandbox_case "workspace-write: .git stays read-only" protected_git

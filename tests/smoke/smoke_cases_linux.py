@@ -5,6 +5,7 @@ import os
 import shlex
 import signal
 import socket
+import select
 import subprocess
 import time
 
@@ -501,3 +502,73 @@ def compat_form_policy_holds(ctx):
     has_bytes(ctx, os.path.join(ctx.extra, "e.txt"), b"x\n", "compat JSON writable_roots write")
     absent(ctx, out, "compat JSON outside write")
     absent(ctx, os.path.join(ctx.ws, ".git"), "compat JSON: missing .git created")
+
+
+@case
+def pty_terminal_named(ctx):
+    """WS: the command can name its terminal (pty: tty and ttyname give /dev/pts/N of the sandbox's own devpts, the device on fd 0; captured: not a tty); no host terminal shows in the sandbox's /dev/pts"""
+    code = ("import os\n"
+            "try:\n name = os.ttyname(0); print('TTYNAME', name)\n"
+            " print('SAME-DEVICE', os.stat(name).st_rdev == os.fstat(0).st_rdev)\n"
+            "except OSError as e: print('NO-TTYNAME', e.errno)\n"
+            "print('PTS', ' '.join(sorted(os.listdir('/dev/pts'))))\n")
+    r = ctx.run(["sh", "-c", 'echo %s; echo "TTY=$(tty)"; exec "$@"' % H.RAN, "sh", H.PYTHON, "-c", code],
+                policy=WS)
+    ctx.require_ran(r)
+    lines = dict(line.split(None, 1) if " " in line else (line, "") for line in r.out.splitlines())
+    tty = next((line[4:] for line in r.out.splitlines() if line.startswith("TTY=")), None)
+    inside = set(lines.get("PTS", "").split())
+    if ctx.mode == "pty":
+        ctx.check(tty is not None and tty.startswith("/dev/pts/"), "tty did not name a terminal: %r" % tty)
+        ctx.check(lines.get("TTYNAME") == tty, "ttyname(0) %r differs from tty %r" % (lines.get("TTYNAME"), tty))
+        ctx.check(lines.get("SAME-DEVICE") == "True", "ttyname(0) names another device: %s" % r.brief())
+        own = {tty[len("/dev/pts/"):]} if tty and tty.startswith("/dev/pts/") else set()
+        ctx.check(inside == {"ptmx"} | own,
+                  "the sandbox's /dev/pts should hold ptmx and the command's own terminal only: %r" % sorted(inside))
+    else:
+        ctx.check(tty == "not a tty", "captured stdin should not be a terminal: %r" % tty)
+        ctx.check("NO-TTYNAME" in lines, "ttyname(0) named something for captured stdin: %s" % r.brief())
+        ctx.check(inside == {"ptmx"}, "the sandbox's /dev/pts shows terminals: %r" % sorted(inside))
+
+
+def read_pty_to_end(master, proc, seconds):
+    """Everything a pty master gives until the other side is gone."""
+    data = b""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            data += chunk
+        elif proc.poll() is not None:
+            break
+    return data
+
+
+@case
+def pty_no_phantom_input(ctx):
+    """WS: `cordon run -q -- sh -c 'echo hi'` shows exactly hi, nothing else (pty: Ctrl-D sent while cordon starts must not become a NUL the command sees; captured: stdin at EOF)"""
+    cmd = ["sh", "-c", "echo hi"]
+    if ctx.mode == "pty":
+        proc, master = ctx.spawn_pty(ctx.argv(cmd, WS + ["-q"], pty=True))
+        # An end of input typed before cordon's terminal is raw: the
+        # kernel's line discipline keeps it as a NUL byte.
+        os.write(master, b"\x04")
+        data = read_pty_to_end(master, proc, 15)
+        try:
+            rc = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            rc = None
+        ctx.check(rc == 0, "cordon --pty exit status %r" % rc)
+        ctx.check(data == b"hi\r\n", "the terminal showed %r, expected exactly b'hi\\r\\n'" % data)
+    else:
+        p = subprocess.run(ctx.argv(cmd, WS + ["-q"], pty=False), stdin=subprocess.DEVNULL,
+                           capture_output=True, env=ctx.env(), timeout=30)
+        ctx.check(p.returncode == 0, "exit status %d" % p.returncode)
+        ctx.check(p.stdout == b"hi\n" and p.stderr == b"",
+                  "stdout %r / stderr %r, expected exactly b'hi\\n' and nothing" % (p.stdout, p.stderr))

@@ -107,6 +107,13 @@ else
 	not_ok "initial size 30x100 is passed on (stty size)" "$(pane | grep -v "^$" | tail -n 6 | tr '\n' '|')"
 fi
 
+type_line 'echo "TTY-$(tty)-$((1+2))"'
+if wait_for '^TTY-/dev/pts/[0-9]+-3$'; then
+	ok "the command names its terminal: tty prints /dev/pts/N"
+else
+	not_ok "the command names its terminal: tty prints /dev/pts/N" "$(pane | grep -v "^$" | tail -n 6 | tr '\n' '|')"
+fi
+
 type_line "trap 'echo WINCH-\$((2+3))' WINCH"
 sleep 0.5
 tmux -S "$sock" resize-window -t smoke:0 -x 120 -y 40
@@ -159,9 +166,31 @@ tsock=$jobs_sock
 target=jobs:0
 ticks() { cat "$work/ws/ticks" 2>/dev/null; }
 
-tmux -S "$jobs_sock" -f /dev/null new-session -d -s jobs -x 200 -y 30 "env PS1='jobs\$ ' TMPDIR='$work/tmp' bash --norc --noprofile -i"
+# Bracketed paste off: bash would otherwise write its own escape sequence
+# between a typed line and the command's output.
+printf 'set enable-bracketed-paste off\n' >"$work/inputrc"
+tmux -S "$jobs_sock" -f /dev/null new-session -d -s jobs -x 200 -y 30 "env PS1='jobs\$ ' TMPDIR='$work/tmp' INPUTRC='$work/inputrc' bash --norc --noprofile -i"
 type_line 'echo JOBS-$((6+6))'
 if wait_for '^JOBS-12$'; then
+	# The exact bytes the terminal gets from a --pty run, with Ctrl-D
+	# typed while cordon starts: nothing but the command's own output
+	# (an end-of-file typed before raw mode once arrived as a NUL, shown
+	# as ^@).
+	tmux -S "$tsock" pipe-pane -o -t "$target" "cat >> '$work/raw'"
+	type_line "'$cordon' run -q --pty -C '$work/ws' -- sh -c 'echo BYTES-\$((6*7))'"
+	tmux -S "$tsock" send-keys -t "$target" C-d
+	if wait_for '^BYTES-42$'; then
+		sleep 0.3
+		tmux -S "$tsock" pipe-pane -t "$target"
+		after_line=$(python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); i = d.find(b"BYTES-$((6*7))"); j = d.find(b"\n", i); print(repr(d[j + 1:d.find(b"BYTES-42", j) + 10]))' "$work/raw")
+		if [ "$after_line" = "b'BYTES-42\r\n'" ]; then
+			ok "the terminal gets exactly the command's bytes (no ^@ from an early Ctrl-D)"
+		else
+			not_ok "the terminal gets exactly the command's bytes (no ^@ from an early Ctrl-D)" "after the typed line: $after_line"
+		fi
+	else
+		not_ok "the terminal gets exactly the command's bytes (no ^@ from an early Ctrl-D)" "$(pane | grep -v "^$" | tail -n 6 | tr '\n' '|')"
+	fi
 	type_line "cd '$work/ws' && '$cordon' run -q -C '$work/ws' -- sh -c 'i=0; while :; do i=\$((i+1)); echo \$i >ticks.new && mv ticks.new ticks; sleep 0.05; done'"
 	for _ in $(seq 1 50); do [ -n "$(ticks)" ] && break; sleep 0.1; done
 	sleep 0.3

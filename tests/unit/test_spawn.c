@@ -445,6 +445,50 @@ static void test_timeout_kills_whole_tree_sandboxed(void **state)
 	check_timeout_kills_tree(CORDON_MODE_WORKSPACE_WRITE);
 }
 
+/* A timeout shorter than any sandbox set-up (namespaces alone take
+ * longer than 1 ms) ends the run before the command starts: the spawn
+ * says so and the command's marker never appears. */
+static void check_timeout_during_setup(cordon_mode mode)
+{
+	char marker[512], script[700];
+	temp_path(marker, sizeof(marker), mode == CORDON_MODE_FULL_ACCESS ? "setup-full" : "setup-sandbox");
+	unlink(marker);
+	snprintf(script, sizeof(script), "echo ran > \"%s\"", marker);
+	const char *argv[] = {"sh", "-c", script, NULL};
+	cordon_resolved *resolved = resolve_policy(mode);
+	cordon_spawn_options options = {.argv = argv, .stdio = CORDON_STDIO_PIPES, .timeout_ms = 1};
+	cordon_child *child = NULL;
+	cordon_error err;
+	cordon_code code = cordon_spawn(resolved, &options, &child, &err);
+	if (code == CORDON_E_UNSUPPORTED) {
+		cordon_resolved_free(resolved);
+		fprintf(stderr, "skipped: sandboxed spawn unsupported here: %s\n", err.message);
+		skip();
+	}
+	if (code == CORDON_OK) {
+		/* Set-up beat 1 ms (full access on a fast machine): then the
+		 * wait must still report the timeout. */
+		cordon_exit e;
+		assert_int_equal(cordon_child_wait(child, 20000, &e, &err), CORDON_OK);
+		assert_int_equal(e.kind, CORDON_EXIT_TIMEOUT);
+		cordon_child_free(child);
+	} else {
+		assert_int_equal(code, CORDON_E_TIMEOUT);
+		assert_null(child);
+		assert_non_null(strstr(err.message, "never ran"));
+		sleep_ms(300);
+		assert_false(file_exists(marker));
+	}
+	cordon_resolved_free(resolved);
+}
+
+static void test_timeout_covers_sandbox_setup(void **state)
+{
+	(void)state;
+	check_timeout_during_setup(CORDON_MODE_WORKSPACE_WRITE);
+	check_timeout_during_setup(CORDON_MODE_FULL_ACCESS);
+}
+
 static void test_terminate_and_free_kill_the_run(void **state)
 {
 	(void)state;
@@ -876,6 +920,7 @@ int main(void)
 		cmocka_unit_test(test_read_times_out_then_sees_eof),
 		cmocka_unit_test(test_timeout_kills_whole_tree_full_access),
 		cmocka_unit_test(test_timeout_kills_whole_tree_sandboxed),
+		cmocka_unit_test(test_timeout_covers_sandbox_setup),
 		cmocka_unit_test(test_terminate_and_free_kill_the_run),
 		cmocka_unit_test(test_signal_reaches_the_command),
 		cmocka_unit_test(test_pty_size_tty_input_and_last_bytes),
