@@ -92,6 +92,10 @@ static void append_eof_key(void)
  * read that does not end a line was cut short by one. */
 static void take_canonical_input(void)
 {
+	/* A terminal already in non-canonical mode holds plain bytes, which
+	 * the relay reads as they are. */
+	if ((saved_termios.c_lflag & ICANON) == 0)
+		return;
 	while (early_length + 1 < sizeof(early_input)) {
 		struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
 		if (poll(&p, 1, 0) != 1 || (p.revents & POLLIN) == 0)
