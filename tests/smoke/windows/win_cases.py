@@ -416,7 +416,7 @@ def temp_root_delete(ctx):
 
 @case(classes=(36,))
 def git_delete_and_rename_away(ctx):
-    """WS: rename .git away, move .GIT into temp, delete .git\\config -> per reading; .git contents never change"""
+    """WS: delete .git\\config; rename .git, .GIT (into temp), ".GiT." away -> per reading; contents never change"""
     git = os.path.join(ctx.ws, ".git")
     config = os.path.join(git, "config")
     before_config = H.read_bytes(config)
@@ -426,25 +426,22 @@ def git_delete_and_rename_away(ctx):
     if not H.exists(config):
         ctx.write(config, before_config)
     tree = H.sha_tree(git)
-    r = ctx.batch(["ren .git git-old"])
-    ctx.require_ran(r)
-    if ctx.delete_child_open():
-        moved = os.path.join(ctx.ws, "git-old")
-        ctx.check(not H.exists(git) and H.sha_tree(moved) == tree, "rename .git away: expected under the "
-                  "reported reading; .git %s, git-old %s" % (H.exists(git), H.exists(moved)))
-        ctx.note("rename .git away: not stopped in restricted-token mode under this reading")
-        os.rename(moved, git)
-    else:
-        ctx.check(H.sha_tree(git) == tree, "rename .git away changed .git")
-    r = ctx.batch(['move .GIT "%TEMP%\\stolen-git"'])
-    ctx.require_ran(r)
-    if ctx.delete_child_open():
-        ctx.check(not H.exists(git), "move .GIT into temp: expected under the reported reading")
-        stolen = os.path.join(ctx.tmp, "stolen-git")
-        if H.exists(stolen):
-            os.rename(stolen, git)
-    else:
-        ctx.check(H.sha_tree(git) == tree, "move .GIT into temp changed .git")
+    # (command, where the directory lands if the command succeeds)
+    attempts = [("ren .git git-old", os.path.join(ctx.ws, "git-old")),
+                ('move .GIT "%TEMP%\\stolen-git"', os.path.join(ctx.tmp, "stolen-git")),
+                ('ren ".GiT." git-dot', os.path.join(ctx.ws, "git-dot"))]
+    for command, landing in attempts:
+        r = ctx.batch([command])
+        ctx.require_ran(r)
+        if ctx.delete_child_open():
+            ctx.check(not H.exists(git) and H.sha_tree(landing) == tree, "%s: expected to succeed under the "
+                      "reported reading; .git there: %s, %s there: %s" % (command, H.exists(git), landing,
+                                                                       H.exists(landing)))
+            ctx.note("%s: not stopped in restricted-token mode under this reading" % command)
+            if H.exists(landing) and not H.exists(git):
+                os.rename(landing, git)
+        else:
+            ctx.check(H.sha_tree(git) == tree and not H.exists(landing), "%s changed .git" % command)
 
 
 @case(classes=(38,))
