@@ -906,6 +906,48 @@ static void test_workspace_inside_an_everyone_writable_dir(void **state)
 	model_tree_free(&w.tree);
 }
 
+/* What closes the sandbox account's one remaining delete-child route: a
+ * deny on the Everyone-writable directory naming the account's group,
+ * which its normal check sees (the plan's deny names a capability SID,
+ * seen only by the re-check). Groundwork for issue 10: the elevated plan
+ * must add it. */
+static void test_sandbox_group_deny_closes_everyone_writable_deletes(void **state)
+{
+	(void)state;
+	for (int r = 0; r < MODEL_READING_COUNT; r++) {
+		for (int with_deny = 0; with_deny < 2; with_deny++) {
+			world w;
+			model_token t;
+			cordon_acl_change change;
+			cordon_acl_plan extra;
+			model_verdict want;
+
+			build_world(&w, PROJ);
+			t = plan_and_apply(&w, CORDON_MODE_WORKSPACE_WRITE, default_roots, 3, BREAK_NONE,
+					   SHAPE_SANDBOX_ACCOUNT, (model_reading)r);
+			if (with_deny) {
+				memset(&change, 0, sizeof(change));
+				memset(&extra, 0, sizeof(extra));
+				change.path = (char *)"C:\\Drop";
+				change.aces[0] = cordon_ace_make(CORDON_ACE_DENY, OICI, CORDON_WRITE_RIGHTS,
+								 &w.account_group);
+				change.ace_count = 1;
+				extra.changes = &change;
+				extra.change_count = 1;
+				assert_true(model_apply_plan(&w.tree, &extra));
+			}
+			want = !with_deny && r == MODEL_READING_FORSHAW ? MODEL_ALLOWED : MODEL_DENIED;
+			assert_int_equal(model_delete(&w.tree, &t, "C:\\Drop\\shared.log"), want);
+			assert_int_equal(model_rename(&w.tree, &t, "C:\\Drop\\sub", PROJ "\\sub-moved"),
+					 want);
+			/* The workspace stays the account's to use. */
+			assert_int_equal(model_write(&w.tree, &t, PROJ "\\new.txt"), MODEL_ALLOWED);
+			assert_int_equal(model_delete(&w.tree, &t, PROJ "\\src\\a.txt"), MODEL_ALLOWED);
+			model_tree_free(&w.tree);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -918,6 +960,7 @@ int main(void)
 		cmocka_unit_test(test_workspaces_are_isolated),
 		cmocka_unit_test(test_protection_reaches_files_created_later),
 		cmocka_unit_test(test_workspace_inside_an_everyone_writable_dir),
+		cmocka_unit_test(test_sandbox_group_deny_closes_everyone_writable_deletes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
