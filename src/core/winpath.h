@@ -20,9 +20,9 @@ typedef enum winpath_kind {
 	WINPATH_ROOTED,		/* \x   (relative to the current drive) */
 	WINPATH_RELATIVE,	/* x\y */
 	WINPATH_UNC,		/* \\server\share\x, \\?\UNC\server\share\x */
-	WINPATH_DEVICE,		/* \\.\PhysicalDrive0, \\.\C:, \\?\GLOBALROOT..., CON, NUL.txt, COM1 ... */
-	WINPATH_PIPE,		/* \\.\pipe\name, \\?\pipe\name */
-	WINPATH_INVALID,	/* empty, embedded NUL, bad UTF-8, illegal characters */
+	WINPATH_DEVICE,	 /* \\.\PhysicalDrive0, \\.\C:, \\?\GLOBALROOT..., CON, NUL.txt, COM1, \??\x ... */
+	WINPATH_PIPE,	 /* \\.\pipe\name, \\?\pipe\name */
+	WINPATH_INVALID, /* empty, embedded NUL, bad UTF-8, illegal characters */
 } winpath_kind;
 
 typedef struct winpath_info {
@@ -32,7 +32,8 @@ typedef struct winpath_info {
 	bool is_default_stream; /* the stream is the unnamed $DATA one (f::$DATA): same as the file */
 	bool maybe_short_name;	/* a component looks like an 8.3 alias (PROGRA~1) */
 	bool reserved_dos_name; /* a component is CON, PRN, AUX, NUL, COM1-9, LPT1-9 (with any extension) */
-	char drive;		/* 'C' for drive paths, else 0 */
+	bool nt_namespace; /* written \??\...: an object-manager path (\??\C:\x opens C:\x); kind DEVICE */
+	char drive;	   /* 'C' for drive paths, else 0 */
 } winpath_info;
 
 /* Classifies path. */

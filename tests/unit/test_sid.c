@@ -122,6 +122,19 @@ static void test_spellings_of_one_path_agree(void **state)
 	assert_false(cordon_sid_equal(&a, &d));
 	assert_true(cordon_sid_equal(&e, &f));
 	assert_false(cordon_sid_equal(&e, &g));
+	/* NTFS's $UpCase keeps U+0131 and U+017F: C:\ws and C:\w<U+017F>
+	 * are two directories, so two workspaces with two SIDs. */
+	{
+		cordon_sid ws = derive(CORDON_CAPSID_WORKSPACE, "C:\\ws");
+		cordon_sid long_s = derive(CORDON_CAPSID_WORKSPACE, "C:\\w\xc5\xbf");
+		cordon_sid big_s = derive(CORDON_CAPSID_WORKSPACE, "C:\\WS");
+		cordon_sid wi = derive(CORDON_CAPSID_WORKSPACE, "C:\\wi");
+		cordon_sid dotless = derive(CORDON_CAPSID_WORKSPACE, "C:\\w\xc4\xb1");
+
+		assert_false(cordon_sid_equal(&ws, &long_s));
+		assert_true(cordon_sid_equal(&ws, &big_s));
+		assert_false(cordon_sid_equal(&wi, &dotless));
+	}
 	assert_int_equal(a.authority, 5);
 	assert_int_equal(a.sub_count, 5);
 	assert_int_equal(a.sub[0], 21);

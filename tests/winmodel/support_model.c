@@ -16,13 +16,25 @@ static bool host_equals(const char *text, const char *lower, size_t length)
 	return true;
 }
 
-uint32_t model_write_rights(model_write_set set)
+uint32_t model_rechecked_rights(model_reading reading)
 {
-	uint32_t rights = CORDON_FILE_GENERIC_WRITE & ~(CORDON_READ_CONTROL | CORDON_SYNCHRONIZE);
+	uint32_t generic_write_only =
+		CORDON_FILE_GENERIC_WRITE & ~(CORDON_FILE_GENERIC_READ | CORDON_FILE_GENERIC_EXECUTE);
+	uint32_t rights = generic_write_only | CORDON_DELETE | CORDON_WRITE_DAC | CORDON_WRITE_OWNER |
+			  MODEL_ACCESS_SYSTEM_SECURITY;
 
-	if (set == MODEL_WRITE_WITH_STANDARD)
-		rights |= CORDON_DELETE | CORDON_WRITE_DAC | CORDON_WRITE_OWNER | CORDON_FILE_DELETE_CHILD;
+	if (reading == MODEL_READING_DELETE_CHILD_RECHECKED)
+		rights |= CORDON_FILE_DELETE_CHILD;
 	return rights;
+}
+
+const char *model_reading_name(model_reading reading)
+{
+	switch (reading) {
+	case MODEL_READING_FORSHAW: return "Forshaw";
+	case MODEL_READING_DELETE_CHILD_RECHECKED: return "delete-child re-checked";
+	}
+	return "?";
 }
 
 const char *model_verdict_name(model_verdict verdict)
@@ -238,6 +250,9 @@ typedef struct sid_view {
 	const cordon_sid *user; /* NULL in the restricted pass */
 	const cordon_sid *deny_only;
 	size_t deny_only_count;
+	/* The token counts as the object's owner (the same answer in both
+	 * passes): implicit rights, and OWNER RIGHTS ACEs. */
+	bool is_owner;
 } sid_view;
 
 static bool view_allows(const sid_view *v, const cordon_sid *sid)
@@ -250,6 +265,32 @@ static bool view_denies(const sid_view *v, const cordon_sid *sid)
 	return view_allows(v, sid) || sid_listed(sid, v->deny_only, v->deny_only_count);
 }
 
+static bool has_owner_rights_ace(const model_node *node)
+{
+	cordon_sid owner_rights = cordon_sid_owner_rights();
+
+	for (size_t i = 0; i < node->ace_count; i++)
+		if (!(node->aces[i].flags & CORDON_ACE_INHERIT_ONLY) &&
+		    cordon_sid_equal(&node->aces[i].sid, &owner_rights))
+			return true;
+	return false;
+}
+
+/* Whether the token is the node's owner: the owner SID is the user or an
+ * enabled group and, for a restricted token (write-restricted included),
+ * also one of its restricting SIDs. Decided once, for both passes. */
+static bool token_is_owner(const model_node *node, const model_token *token)
+{
+	const cordon_sid *owner = &node->owner;
+	bool in_token =
+		cordon_sid_equal(&token->user, owner) || sid_listed(owner, token->groups, token->group_count);
+
+	if (!in_token)
+		return false;
+	return token->restricting_count == 0 ||
+	       sid_listed(owner, token->restricting, token->restricting_count);
+}
+
 /* One pass of the documented algorithm: ACEs in order until every
  * requested right is granted, or an access-denied ACE names one that is
  * still wanted. */
@@ -257,23 +298,17 @@ static bool evaluate(const model_node *node, const sid_view *v, uint32_t desired
 {
 	uint32_t remaining = desired;
 	cordon_sid owner_rights = cordon_sid_owner_rights();
-	bool owner_rights_ace = false;
 
 	if (!node->dacl_present)
 		return true;
-	for (size_t i = 0; i < node->ace_count; i++)
-		if (!(node->aces[i].flags & CORDON_ACE_INHERIT_ONLY) &&
-		    cordon_sid_equal(&node->aces[i].sid, &owner_rights))
-			owner_rights_ace = true;
 	/* The owner is implicitly granted READ_CONTROL and WRITE_DAC unless
 	 * an OWNER RIGHTS ACE says otherwise. */
-	if (!owner_rights_ace && view_allows(v, &node->owner))
+	if (v->is_owner && !has_owner_rights_ace(node))
 		remaining &= ~(CORDON_READ_CONTROL | CORDON_WRITE_DAC);
 	for (size_t i = 0; i < node->ace_count && remaining; i++) {
 		const cordon_ace *ace = &node->aces[i];
 		uint32_t mask = cordon_file_map_generic(ace->mask);
-		bool matches_owner_rights =
-			cordon_sid_equal(&ace->sid, &owner_rights) && view_allows(v, &node->owner);
+		bool matches_owner_rights = cordon_sid_equal(&ace->sid, &owner_rights) && v->is_owner;
 
 		if (ace->flags & CORDON_ACE_INHERIT_ONLY)
 			continue;
@@ -295,10 +330,12 @@ bool model_access_check(const model_node *node, const model_token *token, uint32
 		.user = &token->user,
 		.deny_only = token->deny_only,
 		.deny_only_count = token->deny_only_count,
+		.is_owner = token_is_owner(node, token),
 	};
 	sid_view restricted = {
 		.enabled = token->restricting,
 		.enabled_count = token->restricting_count,
+		.is_owner = normal.is_owner,
 	};
 	uint32_t wanted = cordon_file_map_generic(desired);
 	uint32_t rechecked;
@@ -307,7 +344,7 @@ bool model_access_check(const model_node *node, const model_token *token, uint32
 		return false;
 	if (token->restricting_count == 0)
 		return true;
-	rechecked = token->write_restricted ? wanted & model_write_rights(token->write_set) : wanted;
+	rechecked = token->write_restricted ? wanted & model_rechecked_rights(token->reading) : wanted;
 	if (!rechecked)
 		return true;
 	return evaluate(node, &restricted, rechecked);
@@ -324,6 +361,19 @@ static char *resolve(model_tree *tree, const char *spelling, bool follow_last, c
 	char *path;
 
 	*stream = NULL;
+	/* cordon refuses \??\ for roots, but a command may spell a path so:
+	 * the object manager gets the rest unchanged, as with \\?\. */
+	if (info.nt_namespace) {
+		size_t size = strlen(spelling) + 1;
+		char *extended = malloc(size);
+
+		if (!extended)
+			abort();
+		snprintf(extended, size, "\\\\?\\%s", spelling + 4);
+		path = resolve(tree, extended, follow_last, stream);
+		free(extended);
+		return path;
+	}
 	if (info.kind == WINPATH_DEVICE || info.kind == WINPATH_PIPE || info.kind == WINPATH_INVALID)
 		return NULL;
 	path = winpath_canonical(spelling, NULL, stream);
@@ -567,9 +617,12 @@ model_verdict model_rename(model_tree *tree, const model_token *token, const cha
 		verdict = MODEL_REFUSED; /* no replacing in this model */
 		goto out;
 	}
+	/* The destination directory is opened for adding the entry and for
+	 * synchronous I/O. */
 	if (!may_delete(tree, token, node) ||
 	    !model_access_check(destination, token,
-				node->is_directory ? CORDON_FILE_ADD_SUBDIRECTORY : CORDON_FILE_ADD_FILE)) {
+				(node->is_directory ? CORDON_FILE_ADD_SUBDIRECTORY : CORDON_FILE_ADD_FILE) |
+					CORDON_SYNCHRONIZE)) {
 		verdict = MODEL_DENIED;
 		goto out;
 	}
@@ -688,7 +741,7 @@ bool model_apply_plan(model_tree *tree, const cordon_acl_plan *plan)
 }
 
 model_token model_token_from_plan(const cordon_token_plan *plan, const cordon_sid *user,
-				  const cordon_sid *groups, size_t group_count, model_write_set write_set)
+				  const cordon_sid *groups, size_t group_count, model_reading reading)
 {
 	model_token token;
 
@@ -699,6 +752,6 @@ model_token model_token_from_plan(const cordon_token_plan *plan, const cordon_si
 	for (size_t i = 0; i < plan->restricting_count && i < 8; i++)
 		token.restricting[token.restricting_count++] = plan->restricting[i];
 	token.write_restricted = plan->write_restricted;
-	token.write_set = write_set;
+	token.reading = reading;
 	return token;
 }

@@ -7,15 +7,19 @@
  * right is granted or one is denied; inherit-only ACEs skipped; generic
  * rights mapped with the file mapping; a restricted token checked a second
  * time against its restricting SIDs (for a write-restricted token, only
- * for the rights the chosen model_write_set calls write). Delete needs
- * DELETE on the object or FILE_DELETE_CHILD on its parent; rename needs
- * that plus the right to add an entry to the destination directory.
- * Alternate data streams have no security descriptor of their own: the
- * file's DACL decides.
+ * for the rights the token's model_reading says are re-checked); the
+ * owner's implicit READ_CONTROL | WRITE_DAC only when no OWNER RIGHTS ACE
+ * is present and, for a restricted token, only when the owner SID is both
+ * in the token and among its restricting SIDs (Windows Security Internals,
+ * the owner check; ReactOS SepTokenIsOwner). Delete needs DELETE on the
+ * object or FILE_DELETE_CHILD on its parent; rename needs that plus
+ * FILE_ADD_FILE | SYNCHRONIZE (FILE_ADD_SUBDIRECTORY | SYNCHRONIZE for a
+ * directory) on the destination directory. Alternate data streams have no
+ * security descriptor of their own: the file's DACL decides.
  *
  * Paths are Windows spellings, read with core/winpath.h: case-insensitive,
  * trailing dots and spaces stripped outside \\?\, \\?\ and
- * \\localhost\C$ spellings reaching the same node as C:\, junctions
+ * \\localhost\C$ and \??\ spellings reaching the same node as C:\, junctions
  * followed when a path is opened through them. */
 #ifndef CORDON_TESTS_WINMODEL_SUPPORT_MODEL_H
 #define CORDON_TESTS_WINMODEL_SUPPORT_MODEL_H
@@ -30,18 +34,26 @@
 
 /* Which rights a write-restricted token re-checks against its
  * restricting SIDs. Microsoft's documentation says only "write access";
- * see docs/windows.md. */
-typedef enum model_write_set {
-	/* What GENERIC_WRITE maps to for files, less READ_CONTROL and
-	 * SYNCHRONIZE (which GENERIC_READ also maps to): write data, append,
-	 * write attributes, write EA. The narrowest reading, so the most
-	 * permissive for the sandbox. */
-	MODEL_WRITE_GENERIC_MAPPING,
-	/* The above plus DELETE, WRITE_DAC, WRITE_OWNER, FILE_DELETE_CHILD. */
-	MODEL_WRITE_WITH_STANDARD,
-} model_write_set;
+ * no Windows host has confirmed either reading, and cordon's probe
+ * (docs/windows.md, "The probe") picks one on each host. */
+typedef enum model_reading {
+	/* James Forshaw's (NtObjectManager's write-restricted mask, Windows
+	 * Security Internals ch. 7): GenericWrite & ~(GenericRead |
+	 * GenericExecute), plus DELETE, WRITE_DAC, WRITE_OWNER and
+	 * ACCESS_SYSTEM_SECURITY; for files 0x010D0116. FILE_DELETE_CHILD is
+	 * not re-checked. The reading docs and verdicts are judged by. */
+	MODEL_READING_FORSHAW,
+	/* The alternative the probe can find: the same set plus
+	 * FILE_DELETE_CHILD. */
+	MODEL_READING_DELETE_CHILD_RECHECKED,
+} model_reading;
 
-uint32_t model_write_rights(model_write_set set);
+#define MODEL_READING_COUNT 2
+
+#define MODEL_ACCESS_SYSTEM_SECURITY 0x01000000u
+
+uint32_t model_rechecked_rights(model_reading reading);
+const char *model_reading_name(model_reading reading);
 
 typedef struct model_node {
 	char *path; /* canonical */
@@ -72,7 +84,7 @@ typedef struct model_token {
 	cordon_sid restricting[8];
 	size_t restricting_count;
 	bool write_restricted;
-	model_write_set write_set;
+	model_reading reading;
 } model_token;
 
 void model_tree_init(model_tree *tree);
@@ -121,8 +133,10 @@ void model_snapshot_free(cordon_win_snapshot *snapshot);
  * names a path not in the tree. */
 bool model_apply_plan(model_tree *tree, const cordon_acl_plan *plan);
 
-/* The user's token restricted as the token plan says. */
+/* The token restricted as the token plan says: user and groups are the
+ * user's own (restricted-token mode) or the sandbox account's (the
+ * elevated mode's shape). */
 model_token model_token_from_plan(const cordon_token_plan *plan, const cordon_sid *user,
-				  const cordon_sid *groups, size_t group_count, model_write_set write_set);
+				  const cordon_sid *groups, size_t group_count, model_reading reading);
 
 #endif

@@ -330,45 +330,86 @@ static void test_deny_only_sid(void **state)
 }
 
 /* The owner is granted READ_CONTROL and WRITE_DAC implicitly, unless an
- * OWNER RIGHTS ACE is present; in the restricted check only when the
- * owner is a restricting SID. */
+ * OWNER RIGHTS ACE is present. For a restricted token (write-restricted
+ * included) the token is the owner only when the owner SID is in the
+ * token and among its restricting SIDs; the answer holds for both passes
+ * (Windows Security Internals, the owner check; ReactOS SepTokenIsOwner),
+ * under either reading. */
 static void test_owner_implicit_rights(void **state)
 {
 	model_tree tree;
 	cordon_sid alice = sid_of(ALICE);
 	cordon_ace dacl[] = {ace(CORDON_ACE_ALLOW, 0, R, EVERYONE)};
 	model_node *file;
-	model_token t = user_token(ALICE, NULL);
 
 	(void)state;
 	model_tree_init(&tree);
 	file = model_add(&tree, "C:\\f", false, &alice, dacl, 1);
-	assert_true(model_access_check(file, &t, CORDON_WRITE_DAC));
-	t.restricting[t.restricting_count++] = sid_of(EVERYONE);
-	t.write_restricted = true;
-	t.write_set = MODEL_WRITE_WITH_STANDARD;
-	assert_false(model_access_check(file, &t, CORDON_WRITE_DAC));
-	t.write_set = MODEL_WRITE_GENERIC_MAPPING;
-	assert_true(model_access_check(file, &t, CORDON_WRITE_DAC));
+	for (int reading = 0; reading < MODEL_READING_COUNT; reading++) {
+		model_token plain = user_token(ALICE, NULL);
+		model_token t = user_token(ALICE, NULL);
+
+		t.restricting[t.restricting_count++] = sid_of(EVERYONE);
+		t.write_restricted = true;
+		t.reading = (model_reading)reading;
+		assert_true(model_access_check(file, &plain, CORDON_WRITE_DAC | CORDON_READ_CONTROL));
+		/* The owner is not a restricting SID: no implicit rights in
+		 * either pass. WRITE_DAC is re-checked, READ_CONTROL is not
+		 * but the normal pass no longer grants it either. */
+		assert_false(model_access_check(file, &t, CORDON_WRITE_DAC));
+		assert_false(model_access_check(file, &t, CORDON_READ_CONTROL));
+		/* The owner among the restricting SIDs: both rights. */
+		t.restricting[t.restricting_count++] = alice;
+		assert_true(model_access_check(file, &t, CORDON_WRITE_DAC | CORDON_READ_CONTROL));
+		/* A restricting SID that is not in the token's normal SIDs
+		 * does not make it the owner. */
+		{
+			model_token other = user_token("S-1-5-21-1-2-3-1003", NULL);
+
+			other.restricting[other.restricting_count++] = alice;
+			other.write_restricted = true;
+			other.reading = (model_reading)reading;
+			assert_false(model_access_check(file, &other, CORDON_WRITE_DAC));
+		}
+	}
+	/* Not write-restricted, owner not restricting: the restricted pass
+	 * checks every right and grants READ_CONTROL to nobody here. */
+	{
+		model_token t = user_token(ALICE, NULL);
+
+		t.restricting[t.restricting_count++] = sid_of(EVERYONE);
+		assert_false(model_access_check(file, &t, CORDON_READ_CONTROL));
+		assert_true(model_access_check(file, &t, R));
+	}
 	{
 		model_token plain = user_token(ALICE, NULL);
+		model_token t = user_token(ALICE, NULL);
 		cordon_ace with_owner_rights[] = {
-			ace(CORDON_ACE_ALLOW, 0, R, "S-1-3-4"),
+			ace(CORDON_ACE_ALLOW, 0, R | CORDON_WRITE_DAC, "S-1-3-4"),
 		};
 
 		free(file->aces);
 		file->aces = malloc(sizeof(with_owner_rights));
 		memcpy(file->aces, with_owner_rights, sizeof(with_owner_rights));
 		file->ace_count = 1;
-		assert_false(model_access_check(file, &plain, CORDON_WRITE_DAC));
-		assert_true(model_access_check(file, &plain, R));
+		/* OWNER RIGHTS replaces the implicit grant: READ_CONTROL gone. */
+		assert_false(model_access_check(file, &plain, CORDON_READ_CONTROL));
+		assert_true(model_access_check(file, &plain, R | CORDON_WRITE_DAC));
+		/* And it names the owner by the same rule: a restricted token
+		 * whose restricting SIDs lack the owner is not matched. */
+		t.restricting[t.restricting_count++] = sid_of(EVERYONE);
+		t.write_restricted = true;
+		assert_false(model_access_check(file, &t, CORDON_WRITE_DAC));
+		t.restricting[t.restricting_count++] = alice;
+		assert_true(model_access_check(file, &t, CORDON_WRITE_DAC));
 	}
 	model_tree_free(&tree);
 }
 
 /* Delete: DELETE on the file, or FILE_DELETE_CHILD on its directory
  * ("File Security and Access Rights", FILE_DELETE_CHILD). Rename: delete
- * access to the source and add-file on the destination directory. */
+ * access to the source and FILE_ADD_FILE | SYNCHRONIZE on the destination
+ * directory (FILE_ADD_SUBDIRECTORY | SYNCHRONIZE to move a directory). */
 static void test_delete_and_rename(void **state)
 {
 	model_tree tree;
@@ -376,7 +417,7 @@ static void test_delete_and_rename(void **state)
 	cordon_ace list_only[] = {ace(CORDON_ACE_ALLOW, 0, R, ALICE)};
 	cordon_ace delete_child[] = {ace(CORDON_ACE_ALLOW, 0, R | CORDON_FILE_DELETE_CHILD, ALICE)};
 	cordon_ace file_delete[] = {ace(CORDON_ACE_ALLOW, 0, CORDON_DELETE, ALICE)};
-	cordon_ace add_file[] = {ace(CORDON_ACE_ALLOW, 0, CORDON_FILE_ADD_FILE, ALICE)};
+	cordon_ace add_file[] = {ace(CORDON_ACE_ALLOW, 0, CORDON_FILE_ADD_FILE | CORDON_SYNCHRONIZE, ALICE)};
 	model_node *a;
 	model_token t = user_token(ALICE, NULL);
 
@@ -397,6 +438,88 @@ static void test_delete_and_rename(void **state)
 	assert_int_equal(model_delete(&tree, &t, "C:\\b\\g"), MODEL_ALLOWED);
 	assert_null(model_find(&tree, "C:\\b\\g"));
 	model_tree_free(&tree);
+}
+
+/* The destination of a rename must grant SYNCHRONIZE with the add right,
+ * and the add right that matches what moves. */
+static void test_rename_needs_synchronize_and_the_matching_add_right(void **state)
+{
+	model_tree tree;
+	cordon_sid alice = sid_of(ALICE);
+	cordon_ace source[] = {ace(CORDON_ACE_ALLOW, 0, R | CORDON_FILE_DELETE_CHILD, ALICE)};
+	cordon_ace add_only[] = {
+		ace(CORDON_ACE_ALLOW, 0, CORDON_FILE_ADD_FILE | CORDON_FILE_ADD_SUBDIRECTORY, ALICE)};
+	cordon_ace sync_only[] = {ace(CORDON_ACE_ALLOW, 0, CORDON_SYNCHRONIZE, ALICE)};
+	cordon_ace file_sync[] = {ace(CORDON_ACE_ALLOW, 0, CORDON_FILE_ADD_FILE | CORDON_SYNCHRONIZE, ALICE)};
+	cordon_ace dir_sync[] = {
+		ace(CORDON_ACE_ALLOW, 0, CORDON_FILE_ADD_SUBDIRECTORY | CORDON_SYNCHRONIZE, ALICE)};
+	model_token t = user_token(ALICE, NULL);
+	model_node *n;
+
+	(void)state;
+	model_tree_init(&tree);
+	n = model_add(&tree, "C:\\src", true, &alice, source, 1);
+	n->dacl_protected = true;
+	model_add(&tree, "C:\\src\\f", false, &alice, NULL, 0);
+	model_add(&tree, "C:\\src\\d", true, &alice, NULL, 0);
+	model_add(&tree, "C:\\add_only", true, &alice, add_only, 1)->dacl_protected = true;
+	model_add(&tree, "C:\\sync_only", true, &alice, sync_only, 1)->dacl_protected = true;
+	model_add(&tree, "C:\\file_sync", true, &alice, file_sync, 1)->dacl_protected = true;
+	model_add(&tree, "C:\\dir_sync", true, &alice, dir_sync, 1)->dacl_protected = true;
+	assert_int_equal(model_rename(&tree, &t, "C:\\src\\f", "C:\\add_only\\f"), MODEL_DENIED);
+	assert_int_equal(model_rename(&tree, &t, "C:\\src\\d", "C:\\add_only\\d"), MODEL_DENIED);
+	assert_int_equal(model_rename(&tree, &t, "C:\\src\\f", "C:\\sync_only\\f"), MODEL_DENIED);
+	assert_int_equal(model_rename(&tree, &t, "C:\\src\\d", "C:\\file_sync\\d"), MODEL_DENIED);
+	assert_int_equal(model_rename(&tree, &t, "C:\\src\\f", "C:\\dir_sync\\f"), MODEL_DENIED);
+	assert_non_null(model_find(&tree, "C:\\src\\f"));
+	assert_int_equal(model_rename(&tree, &t, "C:\\src\\f", "C:\\file_sync\\f"), MODEL_ALLOWED);
+	assert_int_equal(model_rename(&tree, &t, "C:\\src\\d", "C:\\dir_sync\\d"), MODEL_ALLOWED);
+	assert_null(model_find(&tree, "C:\\src\\f"));
+	assert_non_null(model_find(&tree, "C:\\dir_sync\\d"));
+	model_tree_free(&tree);
+}
+
+/* A restricted token whose user owns a file in a folder that grants the
+ * user delete-child, while the file's own DACL grants the restricting
+ * SIDs nothing: the situation cordon's probe builds on the host. */
+static void test_delete_child_route_under_each_reading(void **state)
+{
+	model_tree tree;
+	cordon_sid alice = sid_of(ALICE);
+	cordon_ace folder[] = {ace(CORDON_ACE_ALLOW, OI | CI, CORDON_GENERIC_ALL, ALICE)};
+	cordon_ace capability_reads[] = {ace(CORDON_ACE_ALLOW, 0, CORDON_FILE_GENERIC_READ, CAPABILITY)};
+	model_node *n;
+
+	(void)state;
+	for (int reading = 0; reading < MODEL_READING_COUNT; reading++) {
+		model_token t = user_token(ALICE, NULL);
+		model_verdict want = reading == MODEL_READING_FORSHAW ? MODEL_ALLOWED : MODEL_DENIED;
+
+		t.restricting[t.restricting_count++] = sid_of(CAPABILITY);
+		t.restricting[t.restricting_count++] = sid_of(EVERYONE);
+		t.write_restricted = true;
+		t.reading = (model_reading)reading;
+		model_tree_init(&tree);
+		n = model_add(&tree, "C:\\scratch", true, &alice, folder, 1);
+		n->dacl_protected = true;
+		model_add(&tree, "C:\\scratch\\victim", false, &alice, capability_reads, 1);
+		model_add(&tree, "C:\\scratch\\moved", false, &alice, capability_reads, 1);
+		model_add(&tree, "C:\\scratch\\acl", false, &alice, capability_reads, 1);
+		/* The file itself: no DELETE for the restricting SIDs, no write. */
+		assert_false(model_access_check(model_find(&tree, "C:\\scratch\\victim"), &t, CORDON_DELETE));
+		assert_int_equal(model_write(&tree, &t, "C:\\scratch\\victim"), MODEL_DENIED);
+		/* Through the parent's delete-child: allowed exactly when the
+		 * reading leaves FILE_DELETE_CHILD out of the re-check. */
+		assert_int_equal(model_delete(&tree, &t, "C:\\scratch\\victim"), want);
+		/* A rename away also needs FILE_ADD_FILE in the restricted
+		 * pass (re-checked): denied within this folder either way. */
+		assert_int_equal(model_rename(&tree, &t, "C:\\scratch\\moved", "C:\\scratch\\moved2"),
+				 MODEL_DENIED);
+		/* The owner's implicit WRITE_DAC: the user is not a
+		 * restricting SID, so no; and WRITE_DAC is re-checked. */
+		assert_int_equal(model_write_dac(&tree, &t, "C:\\scratch\\acl"), MODEL_DENIED);
+		model_tree_free(&tree);
+	}
 }
 
 /* Alternate data streams share their file's security descriptor. */
@@ -424,18 +547,24 @@ static void test_streams_share_the_file_dacl(void **state)
 	model_tree_free(&tree);
 }
 
-/* The two readings of "write access" differ exactly on DELETE,
- * WRITE_DAC, WRITE_OWNER and FILE_DELETE_CHILD. */
-static void test_write_set_readings(void **state)
+/* The two readings: Forshaw's mask is 0x010D0116 for files and names no
+ * FILE_DELETE_CHILD; the alternative adds exactly that right. */
+static void test_readings(void **state)
 {
-	uint32_t narrow = model_write_rights(MODEL_WRITE_GENERIC_MAPPING);
-	uint32_t broad = model_write_rights(MODEL_WRITE_WITH_STANDARD);
+	uint32_t forshaw = model_rechecked_rights(MODEL_READING_FORSHAW);
+	uint32_t with_delete_child = model_rechecked_rights(MODEL_READING_DELETE_CHILD_RECHECKED);
 
 	(void)state;
-	assert_int_equal(narrow, CORDON_FILE_WRITE_DATA | CORDON_FILE_APPEND_DATA | CORDON_FILE_WRITE_EA |
-					 CORDON_FILE_WRITE_ATTRIBUTES);
-	assert_int_equal(broad & ~narrow,
-			 CORDON_DELETE | CORDON_WRITE_DAC | CORDON_WRITE_OWNER | CORDON_FILE_DELETE_CHILD);
+	assert_int_equal(forshaw, 0x010D0116u);
+	assert_int_equal(forshaw, CORDON_FILE_WRITE_DATA | CORDON_FILE_APPEND_DATA | CORDON_FILE_WRITE_EA |
+					  CORDON_FILE_WRITE_ATTRIBUTES | CORDON_DELETE | CORDON_WRITE_DAC |
+					  CORDON_WRITE_OWNER | MODEL_ACCESS_SYSTEM_SECURITY);
+	assert_int_equal(forshaw & CORDON_FILE_DELETE_CHILD, 0);
+	assert_int_equal(with_delete_child, forshaw | CORDON_FILE_DELETE_CHILD);
+	/* Neither re-checks a right GENERIC_READ or GENERIC_EXECUTE maps to. */
+	assert_int_equal(
+		with_delete_child & cordon_file_map_generic(CORDON_GENERIC_READ | CORDON_GENERIC_EXECUTE), 0);
+	assert_string_equal(model_reading_name(MODEL_READING_FORSHAW), "Forshaw");
 }
 
 int main(void)
@@ -452,8 +581,10 @@ int main(void)
 		cmocka_unit_test(test_deny_only_sid),
 		cmocka_unit_test(test_owner_implicit_rights),
 		cmocka_unit_test(test_delete_and_rename),
+		cmocka_unit_test(test_rename_needs_synchronize_and_the_matching_add_right),
+		cmocka_unit_test(test_delete_child_route_under_each_reading),
 		cmocka_unit_test(test_streams_share_the_file_dacl),
-		cmocka_unit_test(test_write_set_readings),
+		cmocka_unit_test(test_readings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
