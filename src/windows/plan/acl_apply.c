@@ -42,9 +42,9 @@ static cordon_code check_secret(const char *data, size_t length, bool owner_only
 	if (length != CORDON_CAPSID_SECRET_BYTES)
 		return cordon_fail(
 			err, CORDON_E_STATE,
-			"cannot use cordon's per-install secret %s: it holds %zu bytes, not %d; "
+			"cannot use cordon's per-install secret %s: it holds %lu bytes, not %d; "
 			"delete it from cordon's state directory (every workspace is then set up again)",
-			CORDON_CAPSID_SECRET_FILE, length, CORDON_CAPSID_SECRET_BYTES);
+			CORDON_CAPSID_SECRET_FILE, (unsigned long)length, CORDON_CAPSID_SECRET_BYTES);
 	if (!owner_only)
 		return cordon_fail(
 			err, CORDON_E_STATE,
