@@ -220,6 +220,8 @@ static cordon_code port_read_dacl(void *context, cordon_fs_handle *handle, cordo
 	grown[port->read_count++] = port_strdup(node->path);
 	out->present = node->dacl_present;
 	out->dacl_protected = node->dacl_protected;
+	out->has_unknown_aces =
+		port->unknown_aces_path && winpath_compare(port->unknown_aces_path, node->path) == 0;
 	out->aces = malloc((node->ace_count + 1) * sizeof(*out->aces));
 	if (!out->aces)
 		abort();

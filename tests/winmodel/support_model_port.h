@@ -46,6 +46,9 @@ struct model_port {
 	void (*before_first_change)(model_port *port, void *context);
 	void *before_first_change_context;
 	bool change_opened;
+	/* read_dacl reports ACE types cordon does not model (object or
+	 * callback ACEs) on this path, when set. */
+	const char *unknown_aces_path;
 };
 
 void model_port_init(model_port *port, model_tree *tree);

@@ -301,6 +301,7 @@ static void test_warm_run_writes_nothing(void **state)
 	cordon_acl_apply_result_free(&r);
 	writes_after_first = w->port.write_count;
 	replaces_after_first = w->state.replaces;
+	print_message("first run: %lu security descriptors written\n", (unsigned long)writes_after_first);
 	run_ok(w, &r);
 	assert_int_equal(r.descriptors_written, 0);
 	assert_int_equal(r.changes_planned, 0);
@@ -334,6 +335,48 @@ static void test_one_changed_root_replanned_alone(void **state)
 	assert_int_equal(w->port.write_count, before + 1);
 	assert_string_equal(w->port.writes[before].path, EXTRA "\\vendor\\.git");
 	assert_true(r.record_written);
+	cordon_acl_apply_result_free(&r);
+	world_free(w);
+}
+
+/* Someone resets .git's DACL between runs: the warm run puts the deny
+ * back with one write. */
+static void test_reset_dacl_is_restored(void **state)
+{
+	world *w = world_new();
+	cordon_acl_apply_result r;
+	model_node *git;
+	size_t kept = 0;
+
+	(void)state;
+	run_ok(w, &r);
+	cordon_acl_apply_result_free(&r);
+	git = node(w, PROJ "\\.git");
+	for (size_t i = 0; i < git->ace_count; i++)
+		if (git->aces[i].flags & CORDON_ACE_INHERITED)
+			git->aces[kept++] = git->aces[i];
+	git->ace_count = kept;
+	run_ok(w, &r);
+	assert_int_equal(r.descriptors_written, 1);
+	assert_true(has_ace(node(w, PROJ "\\.git"), CORDON_ACE_DENY, &w->sandbox, false));
+	assert_true(has_ace(node(w, PROJ "\\.git\\HEAD"), CORDON_ACE_DENY, &w->sandbox, true));
+	cordon_acl_apply_result_free(&r);
+	world_free(w);
+}
+
+/* A DACL with ACEs cordon cannot represent is refused, not rewritten. */
+static void test_unknown_ace_types_are_not_rewritten(void **state)
+{
+	world *w = world_new();
+	cordon_acl_apply_result r;
+	cordon_error err;
+
+	(void)state;
+	w->port.unknown_aces_path = PROJ "\\.codex";
+	assert_int_equal(run_once(w, &r, &err), CORDON_E_UNSUPPORTED);
+	assert_non_null(strstr(err.message, PROJ "\\.codex"));
+	assert_int_equal(model_port_writes_of(&w->port, PROJ "\\.codex", false), 0);
+	assert_int_equal(w->state.replaces, 0);
 	cordon_acl_apply_result_free(&r);
 	world_free(w);
 }
@@ -690,6 +733,8 @@ int main(void)
 		cmocka_unit_test(test_inheritance_below_roots),
 		cmocka_unit_test(test_warm_run_writes_nothing),
 		cmocka_unit_test(test_one_changed_root_replanned_alone),
+		cmocka_unit_test(test_reset_dacl_is_restored),
+		cmocka_unit_test(test_unknown_ace_types_are_not_rewritten),
 		cmocka_unit_test(test_junction_inside_a_root_is_not_followed),
 		cmocka_unit_test(test_root_that_is_a_junction_is_refused),
 		cmocka_unit_test(test_path_swapped_for_junction_is_not_followed),
