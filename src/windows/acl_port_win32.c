@@ -23,6 +23,7 @@
 #include <windows.h>
 #include <aclapi.h>
 #include <ntsecapi.h>
+#include <sddl.h>
 #include <winioctl.h>
 
 #include <stdio.h>
@@ -580,19 +581,27 @@ static wchar_t *state_path(const win_state *state, const char *name)
 	return wide;
 }
 
-/* Every ACE an allow for the user, and the DACL protected. */
+/* Every ACE that grants anything names the user or LocalSystem (which
+ * can read every file anyway). The protected bit is not required: the
+ * file is created protected, but an unprotected DACL naming only these
+ * two still lets nobody else read it now. */
 static bool is_owner_only(HANDLE file, const win_state *state)
 {
 	cordon_fs_dacl dacl;
-	cordon_sid user;
+	cordon_sid user, system = cordon_sid_local_system();
 	cordon_error ignored;
 	bool only = true;
 
 	if (!sid_from_native((PSID)state->user, &user) || read_dacl_of(file, &dacl, &ignored) != CORDON_OK)
 		return false;
-	only = dacl.present && dacl.dacl_protected && !dacl.has_unknown_aces;
-	for (size_t i = 0; i < dacl.ace_count && only; i++)
-		only = dacl.aces[i].type == CORDON_ACE_ALLOW && cordon_sid_equal(&dacl.aces[i].sid, &user);
+	only = dacl.present && !dacl.has_unknown_aces;
+	for (size_t i = 0; i < dacl.ace_count && only; i++) {
+		const cordon_ace *ace = &dacl.aces[i];
+
+		if (ace->type != CORDON_ACE_ALLOW || (ace->flags & CORDON_ACE_INHERIT_ONLY))
+			continue;
+		only = cordon_sid_equal(&ace->sid, &user) || cordon_sid_equal(&ace->sid, &system);
+	}
 	cordon_fs_dacl_free(&dacl);
 	return only;
 }
@@ -857,4 +866,47 @@ void cordon_win_acl_outcome_free(cordon_win_acl_outcome *out)
 		return;
 	cordon_acl_apply_result_free(&out->applied);
 	memset(out, 0, sizeof(*out));
+}
+
+cordon_code cordon_win_dacl_round_trip(const cordon_ace *aces, size_t count, char **sddl,
+				       cordon_fs_dacl *back, cordon_error *err)
+{
+	SECURITY_DESCRIPTOR descriptor;
+	PSECURITY_DESCRIPTOR parsed = NULL;
+	PACL acl = build_acl(aces, count), parsed_acl = NULL;
+	BOOL present = FALSE, defaulted = FALSE;
+	SECURITY_DESCRIPTOR_CONTROL control = 0;
+	DWORD revision = 0;
+	LPSTR text = NULL;
+	cordon_code code = CORDON_OK;
+
+	*sddl = NULL;
+	memset(back, 0, sizeof(*back));
+	if (!acl)
+		return cordon_fail(err, CORDON_E_SYSTEM, "cannot build a DACL: an ACE or SID is malformed");
+	if (!InitializeSecurityDescriptor(&descriptor, SECURITY_DESCRIPTOR_REVISION) ||
+	    !SetSecurityDescriptorDacl(&descriptor, TRUE, acl, FALSE) ||
+	    !SetSecurityDescriptorControl(&descriptor, SE_DACL_PROTECTED, SE_DACL_PROTECTED) ||
+	    !ConvertSecurityDescriptorToStringSecurityDescriptorA(&descriptor, SDDL_REVISION_1,
+								  DACL_SECURITY_INFORMATION, &text, NULL))
+		code = fail_win32(err, GetLastError(), "render as SDDL", "a DACL");
+	if (code == CORDON_OK &&
+	    !ConvertStringSecurityDescriptorToSecurityDescriptorA(text, SDDL_REVISION_1, &parsed, NULL))
+		code = fail_win32(err, GetLastError(), "parse the SDDL of", "a DACL");
+	if (code == CORDON_OK && (!GetSecurityDescriptorDacl(parsed, &present, &parsed_acl, &defaulted) ||
+				  !GetSecurityDescriptorControl(parsed, &control, &revision)))
+		code = fail_win32(err, GetLastError(), "read back", "a DACL");
+	if (code == CORDON_OK)
+		code = dacl_from_native(present ? parsed_acl : NULL, (control & SE_DACL_PROTECTED) != 0, back,
+					err);
+	if (code == CORDON_OK && !(*sddl = malloc(strlen(text) + 1)))
+		code = cordon_fail(err, CORDON_E_NOMEM, "out of memory");
+	if (code == CORDON_OK)
+		strcpy(*sddl, text);
+	if (text)
+		LocalFree(text);
+	if (parsed)
+		LocalFree(parsed);
+	free(acl);
+	return code;
 }

@@ -49,4 +49,13 @@ cordon_code cordon_win_acl_prepare(const cordon_win_acl_request *request, cordon
 				   cordon_error *err);
 void cordon_win_acl_outcome_free(cordon_win_acl_outcome *out);
 
+/* Plumbing check and diagnostics: builds the ACL the Win32 port would
+ * write for these ACEs (protected DACL), has Windows render it as SDDL
+ * (*sddl, allocated) and parse that SDDL back into a security
+ * descriptor, and reads its DACL into *back as the port reads DACLs.
+ * back equal to aces shows that the bytes cordon writes say what the plan
+ * says. */
+cordon_code cordon_win_dacl_round_trip(const cordon_ace *aces, size_t count, char **sddl,
+				       cordon_fs_dacl *back, cordon_error *err);
+
 #endif
