@@ -726,6 +726,37 @@ static void test_audit_stops_at_its_limit(void **state)
 	world_free(w);
 }
 
+/* A clock that moves one second per reading. */
+static double ticking_clock(void *context)
+{
+	double *now = context;
+
+	*now += 1.0;
+	return *now;
+}
+
+static void test_audit_stops_at_its_time_limit(void **state)
+{
+	world *w = world_new();
+	cordon_acl_inputs in;
+	cordon_acl_apply_result r;
+	cordon_error err;
+	double now = 0.0;
+
+	(void)state;
+	inputs_for(w, default_roots, 3, &in);
+	in.audit_max_seconds = 1.5;
+	in.now = ticking_clock;
+	in.now_context = &now;
+	assert_int_equal(cordon_acl_apply_once(&w->fs, &w->state_port, &in, audit_dirs, 2, &r, &err),
+			 CORDON_OK);
+	assert_true(r.audit_truncated);
+	/* The second audited directory was never reached. */
+	assert_int_equal(model_port_reads_of(&w->port, "C:\\Null", true), 0);
+	cordon_acl_apply_result_free(&r);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -746,6 +777,7 @@ int main(void)
 		cmocka_unit_test(test_verdicts_after_apply),
 		cmocka_unit_test(test_gitdir_from_file),
 		cmocka_unit_test(test_audit_stops_at_its_limit),
+		cmocka_unit_test(test_audit_stops_at_its_time_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

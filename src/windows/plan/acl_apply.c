@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/error.h"
 #include "core/winpath.h"
@@ -322,7 +323,38 @@ typedef struct walker {
 	const cordon_acl_targets *targets;
 	cordon_acl_snapshot *snapshot;
 	cordon_error *err;
+	double audit_start;
+	bool audit_started;
 } walker;
+
+static double clock_now(void *context)
+{
+	(void)context;
+	return (double)clock() / CLOCKS_PER_SEC;
+}
+
+static double walker_now(const walker *w)
+{
+	return w->targets->now ? w->targets->now(w->targets->now_context) : clock_now(NULL);
+}
+
+/* Whether the audit walk must stop here: its entry limit, or (checked
+ * every 64 entries, and at each audited directory's start) its time. */
+static bool audit_exhausted(walker *w, bool check_time)
+{
+	const cordon_acl_targets *t = w->targets;
+	bool stop = t->audit_max_entries && w->snapshot->audit_entries >= t->audit_max_entries;
+
+	if (!w->audit_started) {
+		w->audit_started = true;
+		w->audit_start = walker_now(w);
+	}
+	if (!stop && t->audit_max_seconds > 0 && (check_time || (w->snapshot->audit_entries & 63) == 0))
+		stop = walker_now(w) - w->audit_start >= t->audit_max_seconds;
+	if (stop)
+		w->snapshot->audit_truncated = true;
+	return stop;
+}
 
 /* Adds the object behind handle (path owned by the caller) with its
  * DACL. For a reparse point that is the link's own DACL: its target is
@@ -452,9 +484,7 @@ static cordon_code visit_child(walker *w, const char *path, const char *root, wa
 
 	if (kind == WALK_AUDIT && inside_root(w->targets, path))
 		return CORDON_OK;
-	if (kind == WALK_AUDIT && w->targets->audit_max_entries &&
-	    w->snapshot->audit_entries >= w->targets->audit_max_entries) {
-		w->snapshot->audit_truncated = true;
+	if (kind == WALK_AUDIT && audit_exhausted(w, false)) {
 		*stop = true;
 		return CORDON_OK;
 	}
@@ -533,11 +563,8 @@ static cordon_code take_top(walker *w, const char *path, walk_kind kind, bool wa
 
 	if (find_snapshot_entry(w->snapshot, path))
 		return CORDON_OK;
-	if (kind == WALK_AUDIT && w->targets->audit_max_entries &&
-	    w->snapshot->audit_entries >= w->targets->audit_max_entries) {
-		w->snapshot->audit_truncated = true;
+	if (kind == WALK_AUDIT && audit_exhausted(w, true))
 		return CORDON_OK;
-	}
 	memset(&info, 0, sizeof(info));
 	code = fs->open(fs->context, path, CORDON_FS_INSPECT, &handle, &info, &open_err);
 	if (code == CORDON_E_NOT_FOUND || (code != CORDON_OK && kind == WALK_AUDIT))
@@ -573,7 +600,7 @@ static cordon_code build_view(cordon_acl_snapshot *snapshot, cordon_error *err)
 cordon_code cordon_acl_snapshot_take(const cordon_fs_port *fs, const cordon_acl_targets *targets,
 				     cordon_acl_snapshot *snapshot, cordon_error *err)
 {
-	walker w = {fs, targets, snapshot, err};
+	walker w = {fs, targets, snapshot, err, 0.0, false};
 	const char **root_paths;
 	cordon_code code = CORDON_OK;
 
@@ -838,6 +865,9 @@ cordon_code cordon_acl_apply_once(const cordon_fs_port *fs, const cordon_state_p
 	targets.audit_dirs = audit_dirs;
 	targets.audit_dir_count = audit_dir_count;
 	targets.audit_max_entries = inputs->audit_max_entries;
+	targets.audit_max_seconds = inputs->audit_max_seconds;
+	targets.now = inputs->now;
+	targets.now_context = inputs->now_context;
 
 	cordon_acl_record_name(&inputs->workspace_sid, name, sizeof(name));
 	read_record(state, name, &record, &result->record_found, &old_text);

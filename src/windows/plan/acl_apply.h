@@ -188,7 +188,7 @@ typedef struct cordon_acl_snapshot {
 	size_t opened;		   /* objects opened */
 	size_t reparse_points;	   /* recorded, not followed */
 	size_t audit_entries;	   /* entries outside the roots examined */
-	bool audit_truncated;	   /* the audit walk stopped at its entry limit */
+	bool audit_truncated;	   /* the audit walk stopped at its entry or time limit */
 	size_t gitdirs_unreadable; /* .git files whose gitdir line could not be read */
 } cordon_acl_snapshot;
 
@@ -199,11 +199,17 @@ typedef struct cordon_acl_targets {
 	size_t protected_count;
 	const char *state_dir; /* canonical, may be NULL */
 	/* Directories outside the roots audited for Everyone-writable
-	 * entries, walked to at most audit_max_entries entries in all (0:
-	 * no limit). */
+	 * entries, walked to at most audit_max_entries entries in all and
+	 * for at most audit_max_seconds (0: no limit), timed with now (NULL:
+	 * clock()). The audit is the one walk whose cost grows with the
+	 * machine; the roots are walked whole, or a nested protected name
+	 * could be missed. */
 	const char *const *audit_dirs;
 	size_t audit_dir_count;
 	size_t audit_max_entries;
+	double audit_max_seconds;
+	double (*now)(void *context);
+	void *now_context;
 } cordon_acl_targets;
 
 /* Step 1. Fills *snapshot (release with cordon_acl_snapshot_free). */
