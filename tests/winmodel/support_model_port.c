@@ -393,6 +393,7 @@ struct memory_file *memory_state_find(memory_state *state, const char *name)
 void memory_state_put(memory_state *state, const char *name, const void *data, size_t length, bool owner_only)
 {
 	struct memory_file *file = memory_state_find(state, name);
+	char *copy;
 
 	if (!file) {
 		if (state->file_count == sizeof(state->files) / sizeof(state->files[0]))
@@ -401,12 +402,14 @@ void memory_state_put(memory_state *state, const char *name, const void *data, s
 		file->name = port_strdup(name);
 		file->data = NULL;
 	}
-	free(file->data);
-	file->data = malloc(length + 1);
-	if (!file->data)
+	/* data may be the file's own bytes (a truncation): copy first. */
+	copy = malloc(length + 1);
+	if (!copy)
 		abort();
-	memcpy(file->data, data, length);
-	file->data[length] = '\0';
+	memcpy(copy, data, length);
+	copy[length] = '\0';
+	free(file->data);
+	file->data = copy;
 	file->length = length;
 	file->owner_only = owner_only;
 }
