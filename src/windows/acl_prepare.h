@@ -1,0 +1,61 @@
+/* The one call the Windows spawn path makes before it builds the token:
+ * load (or make) the per-install secret, derive the capability SIDs, and
+ * apply the ACL plan once through the Win32 file port
+ * (src/windows/acl_port_win32.c; the engine is windows/plan/acl_apply.h).
+ *
+ * Declared without <windows.h> so any file can include it; defined only
+ * in the mingw build. */
+#ifndef CORDON_WINDOWS_ACL_PREPARE_H
+#define CORDON_WINDOWS_ACL_PREPARE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cordon.h"
+#include "windows/plan/acl_apply.h"
+#include "windows/plan/acl_plan.h"
+#include "windows/plan/sid.h"
+
+typedef struct cordon_win_acl_request {
+	cordon_mode mode;
+	/* Canonical spellings, already resolved by the caller with
+	 * GetFinalPathNameByHandleW (a root that is still a link is refused
+	 * by the plan). */
+	const char *workspace; /* the workspace SID and the record's name come from it */
+	const cordon_acl_root *roots;
+	size_t root_count;
+	const char *const *protected_names;
+	size_t protected_count;
+	const char *state_dir; /* created (owner-only) when missing */
+	const char *const *audit_dirs;
+	size_t audit_dir_count;
+	size_t audit_max_entries;
+	double audit_max_seconds;
+} cordon_win_acl_request;
+
+typedef struct cordon_win_acl_outcome {
+	cordon_acl_apply_result applied; /* descriptors_written goes into the run log */
+	bool secret_created;
+	/* For the token plan (restricting SIDs). */
+	cordon_sid workspace_sid;
+	cordon_sid shared_sid;
+	cordon_sid sandbox_sid;
+	cordon_sid readonly_sid;
+} cordon_win_acl_outcome;
+
+/* Fills *out (release with cordon_win_acl_outcome_free). Fails closed:
+ * any error means the command must not start. */
+cordon_code cordon_win_acl_prepare(const cordon_win_acl_request *request, cordon_win_acl_outcome *out,
+				   cordon_error *err);
+void cordon_win_acl_outcome_free(cordon_win_acl_outcome *out);
+
+/* Plumbing check and diagnostics: builds the ACL the Win32 port would
+ * write for these ACEs (protected DACL), has Windows render it as SDDL
+ * (*sddl, allocated) and parse that SDDL back into a security
+ * descriptor, and reads its DACL into *back as the port reads DACLs.
+ * back equal to aces shows that the bytes cordon writes say what the plan
+ * says. */
+cordon_code cordon_win_dacl_round_trip(const cordon_ace *aces, size_t count, char **sddl,
+				       cordon_fs_dacl *back, cordon_error *err);
+
+#endif
