@@ -279,6 +279,11 @@ static int compare_grants(const void *a, const void *b)
 	return winpath_compare(((const cordon_read_grant *)a)->path, ((const cordon_read_grant *)b)->path);
 }
 
+static int compare_paths(const void *a, const void *b)
+{
+	return winpath_compare(*(char *const *)a, *(char *const *)b);
+}
+
 static bool push_step(cordon_read_grant_plan *plan, bool remove, const char *path,
 		      cordon_read_grant_kind kind, bool is_directory, cordon_read_grant_source source)
 {
@@ -401,6 +406,9 @@ cordon_code cordon_read_grant_plan_build(const cordon_read_grant_inputs *inputs,
 		return fail_nomem(plan, err);
 	if (plan->grant_count > 1)
 		qsort(plan->grants, plan->grant_count, sizeof(*plan->grants), compare_grants);
+	if (plan->excluded_found_count > 1)
+		qsort(plan->excluded_found, plan->excluded_found_count, sizeof(*plan->excluded_found),
+		      compare_paths);
 	if (!plan_steps(plan, state, state_count))
 		return fail_nomem(plan, err);
 	return CORDON_OK;

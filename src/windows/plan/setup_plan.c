@@ -116,6 +116,40 @@ static void count_steps(cordon_setup_plan *plan)
 	plan->step_count = plan->accounts.step_count + plan->wfp.step_count + plan->grants.step_count;
 }
 
+/* The shared list followed by the Windows-only stores; allocated. */
+static const char **all_stores(const char *const *shared, size_t shared_count)
+{
+	const char **all = malloc((shared_count + WINDOWS_STORE_COUNT + 1) * sizeof(*all));
+
+	if (!all)
+		return NULL;
+	for (size_t i = 0; i < shared_count; i++)
+		all[i] = shared[i];
+	for (size_t i = 0; i < WINDOWS_STORE_COUNT; i++)
+		all[shared_count + i] = windows_credential_stores[i];
+	return all;
+}
+
+cordon_code cordon_setup_dirs_to_list(const char *profile_dir, const char *const *credential_stores,
+				      size_t credential_store_count, char ***dirs, size_t *dir_count,
+				      cordon_error *err)
+{
+	const char **all;
+	cordon_code code;
+
+	*dirs = NULL;
+	*dir_count = 0;
+	if (credential_store_count && !credential_stores)
+		return cordon_fail(err, CORDON_E_INVALID, "cannot plan setup: credential-store list missing");
+	all = all_stores(credential_stores, credential_store_count);
+	if (!all)
+		return cordon_fail(err, CORDON_E_NOMEM, "cannot plan setup: out of memory");
+	code = cordon_read_grant_split_dirs(profile_dir, all, credential_store_count + WINDOWS_STORE_COUNT,
+					    dirs, dir_count, err);
+	free(all);
+	return code;
+}
+
 cordon_code cordon_setup_plan_build(const cordon_setup_inputs *inputs, const cordon_setup_state *state,
 				    cordon_setup_plan *plan, cordon_error *err)
 {
@@ -143,15 +177,11 @@ cordon_code cordon_setup_plan_build(const cordon_setup_inputs *inputs, const cor
 	if (code != CORDON_OK)
 		return code;
 
-	excluded = malloc((inputs->credential_store_count + WINDOWS_STORE_COUNT + 1) * sizeof(*excluded));
+	excluded = all_stores(inputs->credential_stores, inputs->credential_store_count);
 	if (!excluded) {
 		cordon_setup_plan_free(plan);
 		return cordon_fail(err, CORDON_E_NOMEM, "cannot plan setup: out of memory");
 	}
-	for (size_t i = 0; i < inputs->credential_store_count; i++)
-		excluded[i] = inputs->credential_stores[i];
-	for (size_t i = 0; i < WINDOWS_STORE_COUNT; i++)
-		excluded[inputs->credential_store_count + i] = windows_credential_stores[i];
 	memset(&grant_inputs, 0, sizeof(grant_inputs));
 	grant_inputs.profile_dir = inputs->profile_dir;
 	grant_inputs.entries = inputs->profile_entries;
@@ -757,10 +787,8 @@ static void write_grants(cordon_json_writer *w, const cordon_setup_plan *plan)
 	cordon_json_end_object(w);
 }
 
-static void write_steps(cordon_json_writer *w, const cordon_setup_plan *plan)
+static void write_account_steps(cordon_json_writer *w, const cordon_setup_plan *plan)
 {
-	cordon_json_key(w, "steps");
-	cordon_json_begin_array(w);
 	for (size_t i = 0; i < plan->accounts.step_count; i++) {
 		cordon_json_begin_object(w);
 		cordon_json_key(w, "step");
@@ -769,6 +797,10 @@ static void write_steps(cordon_json_writer *w, const cordon_setup_plan *plan)
 		cordon_json_string(w, plan->accounts.steps[i].name);
 		cordon_json_end_object(w);
 	}
+}
+
+static void write_wfp_steps(cordon_json_writer *w, const cordon_setup_plan *plan)
+{
 	for (size_t i = 0; i < plan->wfp.step_count; i++) {
 		const cordon_wfp_step *step = &plan->wfp.steps[i];
 
@@ -782,6 +814,10 @@ static void write_steps(cordon_json_writer *w, const cordon_setup_plan *plan)
 		}
 		cordon_json_end_object(w);
 	}
+}
+
+static void write_grant_steps(cordon_json_writer *w, const cordon_setup_plan *plan)
+{
 	for (size_t i = 0; i < plan->grants.step_count; i++) {
 		const cordon_read_grant_step *step = &plan->grants.steps[i];
 
@@ -794,7 +830,64 @@ static void write_steps(cordon_json_writer *w, const cordon_setup_plan *plan)
 		cordon_json_string(w, cordon_read_grant_kind_name(step->grant.kind));
 		cordon_json_end_object(w);
 	}
+}
+
+/* In the order they are applied: setup makes the accounts first (the
+ * filters name the offline account's SID, the grants the group's);
+ * uninstall removes filters and grants before the accounts they name. */
+static void write_steps(cordon_json_writer *w, const cordon_setup_plan *plan)
+{
+	cordon_json_key(w, "steps");
+	cordon_json_begin_array(w);
+	if (!plan->uninstall)
+		write_account_steps(w, plan);
+	write_wfp_steps(w, plan);
+	write_grant_steps(w, plan);
+	if (plan->uninstall)
+		write_account_steps(w, plan);
 	cordon_json_end_array(w);
+}
+
+static size_t count_account_steps(const cordon_setup_plan *plan, cordon_account_step_kind kind)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < plan->accounts.step_count; i++)
+		n += plan->accounts.steps[i].kind == kind;
+	return n;
+}
+
+/* Setup: what it wants in place. Uninstall: what it removes. */
+static void write_counts(cordon_json_writer *w, const cordon_setup_plan *plan)
+{
+	size_t filters = plan->wfp.filter_count, grants = plan->grants.grant_count;
+	size_t accounts = CORDON_ACCOUNT_COUNT, groups = 1;
+
+	if (plan->uninstall) {
+		filters = 0;
+		for (size_t i = 0; i < plan->wfp.step_count; i++)
+			filters += plan->wfp.steps[i].kind == CORDON_WFP_DELETE_FILTER;
+		grants = plan->grants.step_count;
+		accounts = count_account_steps(plan, CORDON_ACCOUNT_DELETE);
+		groups = count_account_steps(plan, CORDON_ACCOUNT_DELETE_GROUP);
+	}
+	cordon_json_key(w, "counts");
+	cordon_json_begin_object(w);
+	cordon_json_key(w, "accounts");
+	cordon_json_int(w, (long long)accounts);
+	cordon_json_key(w, "groups");
+	cordon_json_int(w, (long long)groups);
+	cordon_json_key(w, "wfp_filters");
+	cordon_json_int(w, (long long)filters);
+	cordon_json_key(w, "read_grants");
+	cordon_json_int(w, (long long)grants);
+	cordon_json_key(w, "read_through_users");
+	cordon_json_int(w, (long long)plan->grants.system_dir_count);
+	cordon_json_key(w, "excluded");
+	cordon_json_int(w, (long long)plan->grants.excluded_found_count);
+	cordon_json_key(w, "steps");
+	cordon_json_int(w, (long long)plan->step_count);
+	cordon_json_end_object(w);
 }
 
 char *cordon_setup_plan_render(const cordon_setup_plan *plan, const char *state_note)
@@ -813,23 +906,7 @@ char *cordon_setup_plan_render(const cordon_setup_plan *plan, const char *state_
 		cordon_json_key(&w, "proxy_port");
 		cordon_json_int(&w, plan->proxy_port);
 	}
-	cordon_json_key(&w, "counts");
-	cordon_json_begin_object(&w);
-	cordon_json_key(&w, "accounts");
-	cordon_json_int(&w, plan->uninstall ? 0 : CORDON_ACCOUNT_COUNT);
-	cordon_json_key(&w, "groups");
-	cordon_json_int(&w, plan->uninstall ? 0 : 1);
-	cordon_json_key(&w, "wfp_filters");
-	cordon_json_int(&w, (long long)plan->wfp.filter_count);
-	cordon_json_key(&w, "read_grants");
-	cordon_json_int(&w, (long long)plan->grants.grant_count);
-	cordon_json_key(&w, "read_through_users");
-	cordon_json_int(&w, (long long)plan->grants.system_dir_count);
-	cordon_json_key(&w, "excluded");
-	cordon_json_int(&w, (long long)plan->grants.excluded_found_count);
-	cordon_json_key(&w, "steps");
-	cordon_json_int(&w, (long long)plan->step_count);
-	cordon_json_end_object(&w);
+	write_counts(&w, plan);
 	if (!plan->uninstall) {
 		write_accounts(&w);
 		write_wfp(&w, plan);

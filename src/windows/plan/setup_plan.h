@@ -27,6 +27,13 @@
 size_t cordon_windows_credential_store_count(void);
 const char *cordon_windows_credential_store(size_t index);
 
+/* The directories the Windows layer must list besides the profile
+ * itself, for the shared list plus the Windows-only stores
+ * (cordon_read_grant_split_dirs over both). Allocates *dirs. */
+cordon_code cordon_setup_dirs_to_list(const char *profile_dir, const char *const *credential_stores,
+				      size_t credential_store_count, char ***dirs, size_t *dir_count,
+				      cordon_error *err);
+
 /* The system and program directories of a standard installation:
  * read through BUILTIN\Users, listed in the plan, no ACE. */
 size_t cordon_default_system_dir_count(void);
