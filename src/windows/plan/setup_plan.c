@@ -402,9 +402,10 @@ cordon_code cordon_setup_record_parse(const char *text, size_t length, cordon_se
 	if (!cordon_json_parse(text, length, &root, &parse_error))
 		return cordon_fail(
 			err, CORDON_E_INVALID,
-			"cannot read setup's record: line %zu column %zu: %s; run 'cordon setup' again "
+			"cannot read setup's record: line %lu column %lu: %s; run 'cordon setup' again "
 			"to rewrite it",
-			parse_error.line, parse_error.column, parse_error.message);
+			(unsigned long)parse_error.line, (unsigned long)parse_error.column,
+			parse_error.message);
 	fingerprint = member(root, "fingerprint", CORDON_JSON_STRING);
 	port = member(root, "proxy_port", CORDON_JSON_NUMBER);
 	group = member(root, "group", CORDON_JSON_BOOL);
@@ -559,10 +560,10 @@ bool cordon_setup_stale_reasons(const cordon_setup_plan *plan, const cordon_setu
 		}
 	}
 	if (filters_changed)
-		say(&r, "%zu network filter%s missing or changed", filters_changed,
+		say(&r, "%lu network filter%s missing or changed", (unsigned long)filters_changed,
 		    filters_changed == 1 ? "" : "s");
 	if (filters_unknown)
-		say(&r, "%zu unknown filter%s under cordon's provider", filters_unknown,
+		say(&r, "%lu unknown filter%s under cordon's provider", (unsigned long)filters_unknown,
 		    filters_unknown == 1 ? "" : "s");
 	for (size_t i = 0; i < plan->grants.step_count; i++) {
 		const cordon_read_grant_step *step = &plan->grants.steps[i];
@@ -579,12 +580,12 @@ bool cordon_setup_stale_reasons(const cordon_setup_plan *plan, const cordon_setu
 	if (roots == 1)
 		say(&r, "no read grant on root %s", first_root);
 	else if (roots > 1)
-		say(&r, "no read grant on %zu roots (%s, ...)", roots, first_root);
+		say(&r, "no read grant on %lu roots (%s, ...)", (unsigned long)roots, first_root);
 	if (profile_grants)
-		say(&r, "%zu profile entr%s without a read grant", profile_grants,
+		say(&r, "%lu profile entr%s without a read grant", (unsigned long)profile_grants,
 		    profile_grants == 1 ? "y" : "ies");
 	if (removals)
-		say(&r, "%zu read grant%s to remove", removals, removals == 1 ? "" : "s");
+		say(&r, "%lu read grant%s to remove", (unsigned long)removals, removals == 1 ? "" : "s");
 	if (record && plan->step_count == 0 && strcmp(record->fingerprint, plan->fingerprint) != 0)
 		say(&r, "setup's record was made for another configuration");
 	return r.used > 0;
