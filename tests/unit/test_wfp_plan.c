@@ -366,6 +366,16 @@ static void test_uninstall_removes_exactly_the_record(void **state)
 	cordon_wfp_plan_free(&plan);
 }
 
+static void test_user_condition_sddl(void **state)
+{
+	char sddl[128];
+
+	(void)state;
+	assert_true(cordon_wfp_user_sddl(SID, sddl, sizeof(sddl)));
+	assert_string_equal(sddl, "D:(A;;0x1;;;" SID ")");
+	assert_false(cordon_wfp_user_sddl(SID, sddl, 10));
+}
+
 static void test_bad_inputs(void **state)
 {
 	cordon_wfp_state fresh = {0};
@@ -392,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_fresh_then_applied_then_empty),
 		cmocka_unit_test(test_partial_states_plan_the_missing_pieces),
 		cmocka_unit_test(test_uninstall_removes_exactly_the_record),
+		cmocka_unit_test(test_user_condition_sddl),
 		cmocka_unit_test(test_bad_inputs),
 	};
 

@@ -271,6 +271,14 @@ size_t cordon_wfp_filters(const char *account, uint16_t proxy_port,
 	return n;
 }
 
+bool cordon_wfp_user_sddl(const char *account_sid, char *out, size_t size)
+{
+	int n = snprintf(out, size, "D:(A;;0x%lx;;;%s)", (unsigned long)CORDON_WFP_ACTRL_MATCH_FILTER,
+			 account_sid);
+
+	return n > 0 && (size_t)n < size;
+}
+
 void cordon_wfp_filter_fingerprint(const cordon_wfp_filter *filter, const char *account_sid, char hex[65])
 {
 	cordon_sha256_ctx ctx;

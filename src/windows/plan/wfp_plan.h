@@ -142,6 +142,13 @@ typedef struct cordon_wfp_filter {
 size_t cordon_wfp_filters(const char *account, uint16_t proxy_port,
 			  cordon_wfp_filter out[CORDON_WFP_FILTER_COUNT]);
 
+/* The user condition's security descriptor as SDDL, "D:(A;;0x1;;;SID)":
+ * one allow ACE granting FWP_ACTRL_MATCH_FILTER to the account's SID.
+ * ConvertStringSecurityDescriptorToSecurityDescriptorW makes the
+ * self-relative form FwpmFilterAdd0 requires (an absolute one is refused
+ * with ERROR_INVALID_SECURITY_DESCR). False when out is too small. */
+bool cordon_wfp_user_sddl(const char *account_sid, char *out, size_t size);
+
 /* SHA-256 (hex) over the filter's whole definition and the SID its user
  * condition grants: what the Windows layer stores in providerData. */
 void cordon_wfp_filter_fingerprint(const cordon_wfp_filter *filter, const char *account_sid, char hex[65]);
