@@ -140,6 +140,7 @@ void cli_args_free(cli_args *args)
 	free(args->protected_names.items);
 	free(args->deny_read.items);
 	free(args->allowed_domains.items);
+	free(args->setup_roots.items);
 	memset(args, 0, sizeof(*args));
 }
 
@@ -317,6 +318,76 @@ static cli_parse_result expect_no_more(int argc, char *const *argv, cli_args *ou
 	return CLI_PARSE_OK;
 }
 
+/* cordon setup [--plan] [--uninstall] [--profile DIR] [--root DIR]... */
+enum {
+	OPT_SETUP_PLAN = 512,
+	OPT_SETUP_UNINSTALL,
+	OPT_SETUP_PROFILE,
+	OPT_SETUP_ROOT,
+};
+
+static const char setup_short_options[] = "+:h";
+
+static const struct option setup_long_options[] = {
+	{"plan", no_argument, NULL, OPT_SETUP_PLAN},
+	{"uninstall", no_argument, NULL, OPT_SETUP_UNINSTALL},
+	{"profile", required_argument, NULL, OPT_SETUP_PROFILE},
+	{"root", required_argument, NULL, OPT_SETUP_ROOT},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+/* argv[0] is "setup". */
+static cli_parse_result parse_setup(int argc, char *const *argv, cli_args *out, char message[CLI_MESSAGE_MAX])
+{
+	char name[128];
+	int c;
+
+	out->command = CLI_COMMAND_SETUP;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, setup_short_options, setup_long_options, NULL)) != -1) {
+		const char *last = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+
+		switch (c) {
+		case 'h': out->command = CLI_COMMAND_HELP; return CLI_PARSE_OK;
+		case OPT_SETUP_PLAN: out->setup_plan = true; break;
+		case OPT_SETUP_UNINSTALL: out->setup_uninstall = true; break;
+		case OPT_SETUP_PROFILE: out->setup_profile = optarg; break;
+		case OPT_SETUP_ROOT:
+			if (add_to(&out->setup_roots, optarg) != CLI_PARSE_OK)
+				return CLI_PARSE_NOMEM;
+			break;
+		case ':':
+			option_spelling(last, name, sizeof(name));
+			return parse_error(message, "option '%s' needs a value: see 'cordon --help'", name);
+		default:
+			option_spelling(last, name, sizeof(name));
+			/* getopt names the option in optopt when it was
+			 * given a value it does not take. */
+			if (optopt >= OPT_SETUP_PLAN && strchr(last, '=') != NULL)
+				return parse_error(message,
+						   "option '%s' takes no value: write it as %s alone", name,
+						   name);
+			return parse_error(
+				message,
+				"unknown option '%s' for setup: use --plan, --uninstall, --profile DIR "
+				"or --root DIR",
+				name);
+		}
+	}
+	if (optind < argc)
+		return parse_error(message,
+				   "unexpected argument '%s' after 'setup': give options only; see "
+				   "'cordon --help'",
+				   argv[optind]);
+	if (out->setup_profile != NULL && !out->setup_plan)
+		return parse_error(message,
+				   "--profile goes with --plan: setup itself uses the profile of the "
+				   "user who runs it; add --plan, or drop --profile");
+	return CLI_PARSE_OK;
+}
+
 cli_parse_result cli_args_parse(int argc, char *const *argv, cli_args *out, char message[CLI_MESSAGE_MAX])
 {
 	memset(out, 0, sizeof(*out));
@@ -335,7 +406,7 @@ cli_parse_result cli_args_parse(int argc, char *const *argv, cli_args *out, char
 	if (strcmp(word, "doctor") == 0)
 		return expect_no_more(argc, argv, out, CLI_COMMAND_DOCTOR, message);
 	if (strcmp(word, "setup") == 0)
-		return expect_no_more(argc, argv, out, CLI_COMMAND_SETUP, message);
+		return parse_setup(argc - 1, argv + 1, out, message);
 	if (strcmp(word, "version") == 0 || strcmp(word, "--version") == 0)
 		return expect_no_more(argc, argv, out, CLI_COMMAND_VERSION, message);
 	if (strcmp(word, "help") == 0 || strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0) {

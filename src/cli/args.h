@@ -52,6 +52,12 @@ typedef struct cli_args {
 
 	const char *compat_policy; /* CLI_COMMAND_COMPAT: the POLICY argument */
 
+	/* cordon setup */
+	bool setup_plan;	   /* --plan: print the plan as JSON, change nothing */
+	bool setup_uninstall;	   /* --uninstall */
+	const char *setup_profile; /* --profile DIR (with --plan) */
+	cli_list setup_roots;	   /* --root DIR, repeatable */
+
 	/* The command to run: NULL-terminated, points into argv. */
 	const char *const *program_argv;
 	int program_argc;

@@ -18,6 +18,8 @@ void cli_say(const char *format, ...) __attribute__((format(printf, 1, 2)));
 int cli_run(const cli_args *args);
 /* cordon doctor: 0 when everything the default policy needs is there. */
 int cli_doctor(void);
+/* cordon setup (setup.c): --plan prints the Windows setup plan as JSON. */
+int cli_setup(const cli_args *args);
 
 /* Signals to cordon that belong to the command (run.c). The handlers only
  * write the signal number to a pipe; the supervising loop reads it with

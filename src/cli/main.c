@@ -16,6 +16,8 @@ static const char top_usage[] = "Usage: cordon run [options] -- PROGRAM [ARG...]
 				"  run       run a command in the sandbox ('cordon run --help' for options)\n"
 				"  doctor    show what this host can enforce, and what to do about the rest\n"
 				"  setup     one-time setup (Windows); nothing to do on Linux\n"
+				"            --plan prints the plan as JSON and changes nothing\n"
+				"            (--profile DIR, --root DIR; --uninstall for the removal)\n"
 				"  version   print cordon's version\n"
 				"\n"
 				"Compatibility form: POLICY is read-only, workspace-write or a JSON object;\n"
@@ -77,9 +79,7 @@ static int dispatch(const cli_args *args)
 	case CLI_COMMAND_RUN:
 	case CLI_COMMAND_COMPAT: return cli_run(args);
 	case CLI_COMMAND_DOCTOR: return cli_doctor();
-	case CLI_COMMAND_SETUP:
-		return print_and_exit("cordon setup: nothing to set up on Linux; "
-				      "run 'cordon doctor' to see what this host can enforce\n");
+	case CLI_COMMAND_SETUP: return cli_setup(args);
 	case CLI_COMMAND_VERSION: return print_and_exit("cordon " CORDON_VERSION "\n");
 	case CLI_COMMAND_HELP: return print_and_exit(top_usage);
 	case CLI_COMMAND_RUN_HELP: return print_and_exit(run_usage);

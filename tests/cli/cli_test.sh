@@ -192,6 +192,33 @@ else
 fi
 run_cordon setup
 if [ "$status" -eq 0 ] && grep -q 'nothing to set up' "$T/out"; then ok "setup on Linux"; else not_ok "setup on Linux" "status $status"; fi
+expect_error "setup --plan needs a profile on Linux" \
+	"cordon: cannot plan setup: no profile directory; setup is Windows-only, and on this system 'cordon setup --plan' needs --profile DIR (a directory whose entries stand for a Windows profile's)" \
+	setup --plan
+mkdir -p "$T/profile/alice/.ssh" "$T/profile/alice/Documents" "$T/profile/alice/.config/gh" "$T/profile/alice/.config/nvim"
+touch "$T/profile/alice/NTUSER.DAT"
+run_cordon setup --plan --profile "$T/profile/alice" --root 'D:\work'
+setup_plan_check=$(python3 - "$T/out" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+grants = {g["path"]: g["kind"] for g in d["read_grants"]["grants"]}
+want = {"C:\\Users\\alice": "list", "C:\\Users\\alice\\Documents": "tree", "C:\\Users\\alice\\.config": "list",
+        "C:\\Users\\alice\\.config\\nvim": "tree", "D:\\work": "tree"}
+problems = []
+if grants != want:
+    problems.append("grants %r" % grants)
+if d["counts"]["accounts"] != 2 or d["counts"]["wfp_filters"] != 10 or d["counts"]["steps"] != 9 + 12 + 5:
+    problems.append("counts %r" % d["counts"])
+if sorted(d["read_grants"]["excluded"]) != ["C:\\Users\\alice\\.config\\gh", "C:\\Users\\alice\\.ssh", "C:\\Users\\alice\\NTUSER.DAT"]:
+    problems.append("excluded %r" % d["read_grants"]["excluded"])
+print("; ".join(problems))
+EOF
+)
+if [ "$status" -eq 0 ] && [ ! -s "$T/err" ] && [ -z "$setup_plan_check" ]; then
+	ok "setup --plan prints the Windows plan for a profile"
+else
+	not_ok "setup --plan prints the Windows plan for a profile" "status $status" "stderr: $(cat "$T/err")" "$setup_plan_check"
+fi
 
 run_cordon doctor
 doctor_shape=$(python3 - "$T/out" <<'EOF'

@@ -457,6 +457,41 @@ static void test_name_tables(void **state)
 	assert_false(cli_network_from_name("OFF", &network));
 }
 
+static void test_setup_options(void **state)
+{
+	(void)state;
+	parsed *p = PARSE("setup");
+	assert_int_equal(p->result, CLI_PARSE_OK);
+	assert_int_equal(p->args.command, CLI_COMMAND_SETUP);
+	assert_false(p->args.setup_plan);
+	assert_false(p->args.setup_uninstall);
+	release(p);
+
+	p = PARSE("setup", "--plan", "--profile", "/p/alice", "--root", "D:\\a", "--root=E:\\b",
+		  "--uninstall");
+	assert_int_equal(p->result, CLI_PARSE_OK);
+	assert_int_equal(p->args.command, CLI_COMMAND_SETUP);
+	assert_true(p->args.setup_plan);
+	assert_true(p->args.setup_uninstall);
+	assert_string_equal(p->args.setup_profile, "/p/alice");
+	assert_int_equal(p->args.setup_roots.count, 2);
+	assert_string_equal(p->args.setup_roots.items[0], "D:\\a");
+	assert_string_equal(p->args.setup_roots.items[1], "E:\\b");
+	release(p);
+
+	expect_error(PARSE("setup", "--profile", "/p/alice"),
+		     "--profile goes with --plan: setup itself uses the profile of the user who runs it; add "
+		     "--plan, or drop --profile");
+	expect_error(
+		PARSE("setup", "--frob"),
+		"unknown option '--frob' for setup: use --plan, --uninstall, --profile DIR or --root DIR");
+	expect_error(PARSE("setup", "--plan=yes"),
+		     "option '--plan' takes no value: write it as --plan alone");
+	expect_error(PARSE("setup", "--root"), "option '--root' needs a value: see 'cordon --help'");
+	expect_error(PARSE("setup", "now"),
+		     "unexpected argument 'now' after 'setup': give options only; see 'cordon --help'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_compat_errors),
 		cmocka_unit_test(test_parse_twice_resets_getopt),
 		cmocka_unit_test(test_name_tables),
+		cmocka_unit_test(test_setup_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,6 +40,7 @@ const char *cordon_acl_reason_name(cordon_acl_reason reason)
 	case CORDON_ACL_EVERYONE_WRITABLE_DENY: return "everyone-writable-deny";
 	case CORDON_ACL_STATE_DENY: return "state-deny";
 	case CORDON_ACL_STALE_ROOT_REMOVE: return "stale-root-remove";
+	case CORDON_ACL_SANDBOX_READ_GRANT: return "sandbox-read-grant";
 	}
 	return "unknown";
 }

@@ -173,6 +173,7 @@ typedef enum cordon_acl_reason {
 	CORDON_ACL_EVERYONE_WRITABLE_DENY,
 	CORDON_ACL_STATE_DENY,
 	CORDON_ACL_STALE_ROOT_REMOVE,
+	CORDON_ACL_SANDBOX_READ_GRANT, /* elevated mode: read_grant_plan.h */
 } cordon_acl_reason;
 
 #define CORDON_ACL_CHANGE_MAX_ACES 4
