@@ -91,6 +91,13 @@ cordon_code cordon_policy_add_writable_root(cordon_policy *policy, const char *d
 cordon_code cordon_policy_add_protected_name(cordon_policy *policy, const char *name, cordon_error *err);
 void cordon_policy_clear_protected_names(cordon_policy *policy);
 cordon_code cordon_policy_add_deny_read(cordon_policy *policy, const char *path, cordon_error *err);
+/* Lets the command read one of the credential stores that every sandboxed
+ * run hides by default (README "Credential stores"). name is an entry of
+ * the list relative to the home (".ssh", also "~/.ssh"), an absolute
+ * spelling of one under the home (checked by cordon_policy_resolve), or
+ * "all" for the whole default set. Anything else is CORDON_E_INVALID with
+ * the valid names. */
+cordon_code cordon_policy_allow_read_credential(cordon_policy *policy, const char *name, cordon_error *err);
 cordon_code cordon_policy_set_network(cordon_policy *policy, cordon_network network);
 cordon_code cordon_policy_add_allowed_domain(cordon_policy *policy, const char *domain, cordon_error *err);
 void cordon_policy_set_tmp_writable(cordon_policy *policy, bool writable);
@@ -138,6 +145,12 @@ size_t cordon_resolved_protected_count(const cordon_resolved *resolved);
 const char *cordon_resolved_protected(const cordon_resolved *resolved, size_t index);
 size_t cordon_resolved_deny_read_count(const cordon_resolved *resolved);
 const char *cordon_resolved_deny_read(const cordon_resolved *resolved, size_t index);
+/* The credential stores this run hides: canonical paths of entries of the
+ * default list that exist under the invoking user's home(s) and were not
+ * allowed; empty in full-access. Kept apart from the deny-read paths the
+ * caller gave, and masked the same way. */
+size_t cordon_resolved_credential_count(const cordon_resolved *resolved);
+const char *cordon_resolved_credential(const cordon_resolved *resolved, size_t index);
 size_t cordon_resolved_domain_count(const cordon_resolved *resolved);
 const char *cordon_resolved_domain(const cordon_resolved *resolved, size_t index);
 
@@ -145,6 +158,16 @@ const char *cordon_resolved_domain(const cordon_resolved *resolved, size_t index
 char *cordon_resolved_to_json(const cordon_resolved *resolved);
 /* Lower-case hex SHA-256 of the compact canonical JSON; owned by resolved. */
 const char *cordon_resolved_digest(const cordon_resolved *resolved);
+
+/* ------------------------------------------------------ credential stores */
+
+/* The one list of well-known credential stores hidden by default: names
+ * relative to a home directory with '/' between components (".ssh",
+ * ".docker/config.json"), each with the reason it is on the list. On
+ * Windows the same names apply under %USERPROFILE%. NULL past the end. */
+size_t cordon_credential_store_count(void);
+const char *cordon_credential_store_name(size_t index);
+const char *cordon_credential_store_reason(size_t index);
 
 /* ---------------------------------------------------------------- spawn */
 

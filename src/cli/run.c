@@ -75,7 +75,8 @@ static bool apply_run_options(const cli_args *args, cordon_policy *policy, cordo
 		return false;
 	if (!add_each(policy, &args->writable, cordon_policy_add_writable_root, err) ||
 	    !add_each(policy, &args->protected_names, cordon_policy_add_protected_name, err) ||
-	    !add_each(policy, &args->deny_read, cordon_policy_add_deny_read, err))
+	    !add_each(policy, &args->deny_read, cordon_policy_add_deny_read, err) ||
+	    !add_each(policy, &args->credential_lifts, cordon_policy_allow_read_credential, err))
 		return false;
 	if (args->network_set)
 		cordon_policy_set_network(policy, args->network);

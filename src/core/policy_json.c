@@ -14,8 +14,8 @@
 #include <string.h>
 
 #define CORDON_KEYS                                                                                          \
-	"mode, cwd, writable_roots, workspace_roots, protected_names, deny_read, network, allowed_domains, " \
-	"tmp_writable, best_effort"
+	"mode, cwd, writable_roots, workspace_roots, protected_names, deny_read, allow_read_credentials, "   \
+	"network, allowed_domains, tmp_writable, best_effort"
 #define SEEDS_KEYS "type, writable_roots, network_access, exclude_tmpdir_env_var, exclude_slash_tmp"
 
 /* A value from the document, made safe for a one-line message. */
@@ -172,6 +172,8 @@ static cordon_code apply_cordon_member(cordon_policy *policy, const cordon_json 
 	}
 	if (strcmp(key, "deny_read") == 0)
 		return add_strings(policy, member, key, cordon_policy_add_deny_read, err);
+	if (strcmp(key, "allow_read_credentials") == 0)
+		return add_strings(policy, member, key, cordon_policy_allow_read_credential, err);
 	if (strcmp(key, "allowed_domains") == 0)
 		return add_strings(policy, member, key, cordon_policy_add_allowed_domain, err);
 	if (strcmp(key, "tmp_writable") == 0) {

@@ -26,6 +26,7 @@ struct fakefs {
 	size_t env_count;
 	char *cwd;
 	bool root_writable;
+	char *account_home[2]; /* indexed by cordon_account */
 };
 
 static fake_entry *find(const fakefs *fs, const char *path)
@@ -183,6 +184,18 @@ static const char *fake_getcwd(void *ctx)
 	return fs->cwd;
 }
 
+static const char *fake_account_home(void *ctx, cordon_account who)
+{
+	fakefs *fs = ctx;
+	return (unsigned)who < 2 ? fs->account_home[who] : NULL;
+}
+
+void fakefs_set_account_home(fakefs *fs, cordon_account who, const char *home)
+{
+	free(fs->account_home[who]);
+	fs->account_home[who] = home ? strdup(home) : NULL;
+}
+
 fakefs *fakefs_new(void)
 {
 	fakefs *fs = calloc(1, sizeof(*fs));
@@ -195,6 +208,7 @@ fakefs *fakefs_new(void)
 	fs->view.user_can_write = fake_user_can_write;
 	fs->view.getenv = fake_getenv;
 	fs->view.getcwd = fake_getcwd;
+	fs->view.account_home = fake_account_home;
 	return fs;
 }
 
@@ -213,6 +227,8 @@ void fakefs_free(fakefs *fs)
 	}
 	free(fs->env);
 	free(fs->cwd);
+	free(fs->account_home[0]);
+	free(fs->account_home[1]);
 	free(fs);
 }
 

@@ -25,6 +25,8 @@ void fakefs_fail(fakefs *fs, const char *path, int errnum);
 /* value NULL unsets. */
 void fakefs_setenv(fakefs *fs, const char *name, const char *value);
 void fakefs_set_cwd(fakefs *fs, const char *cwd);
+/* What the account database says is who's home; NULL (the default): none. */
+void fakefs_set_account_home(fakefs *fs, cordon_account who, const char *home);
 /* How many times lstat_kind was asked about path. */
 int fakefs_lstat_count(const fakefs *fs, const char *path);
 
