@@ -108,6 +108,13 @@ void cordon_policy_set_best_effort(cordon_policy *policy, bool best_effort);
  * naming the key; parse errors give line and column. */
 cordon_code cordon_policy_merge_json(cordon_policy *policy, const char *text, size_t length,
 				     cordon_error *err);
+/* As cordon_policy_merge_json, for a document read from a file in
+ * base_dir (absolute): the relative paths it gives for cwd,
+ * writable_roots/workspace_roots and deny_read are taken from base_dir,
+ * not from the process's working directory. base_dir NULL: the same as
+ * cordon_policy_merge_json. */
+cordon_code cordon_policy_merge_json_from(cordon_policy *policy, const char *text, size_t length,
+					  const char *base_dir, cordon_error *err);
 
 /* Applies the compatibility POLICY argument: "read-only", "workspace-write",
  * or a JSON object in either the cordon shape ({"mode":...,

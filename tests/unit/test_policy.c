@@ -913,6 +913,52 @@ static void full_access_hides_nothing_and_says_so(void **state)
 	fakefs_free(fs);
 }
 
+static cordon_code merge_from(cordon_policy *p, const char *text, const char *base_dir, cordon_error *err)
+{
+	return cordon_policy_merge_json_from(p, text, strlen(text), base_dir, err);
+}
+
+/* A policy file's relative paths are taken from the file's directory;
+ * absolute ones, other keys, and what was there before are untouched. */
+static void json_from_a_file_rebases_relative_paths(void **state)
+{
+	(void)state;
+	cordon_policy *p = cordon_policy_new();
+	cordon_error err;
+	assert_int_equal(cordon_policy_add_writable_root(p, "given-before", NULL), CORDON_OK);
+	static const char document[] =
+		"{\"cwd\":\"../proj\",\"writable_roots\":[\"out\",\"/abs\"],"
+		"\"deny_read\":[\"secrets/x\",\"/etc/shadow\"],\"protected_names\":[\".hg\"],"
+		"\"allow_read_credentials\":[\".ssh\"]}";
+	assert_int_equal(cordon_policy_merge_json_from(p, document, strlen(document), "/srv/conf", &err),
+			 CORDON_OK);
+	assert_string_equal(p->cwd, "/srv/conf/../proj");
+	const char *const roots[] = {"given-before", "/srv/conf/out", "/abs"};
+	assert_list(&p->writable_roots, roots, 3);
+	const char *const deny[] = {"/srv/conf/secrets/x", "/etc/shadow"};
+	assert_list(&p->deny_read, deny, 2);
+	const char *const names[] = {".hg"};
+	assert_list(&p->protected_names, names, 1);
+	const char *const lifts[] = {".ssh"};
+	assert_list(&p->credential_lifts, lifts, 1);
+	/* a document without cwd leaves the cwd alone */
+	assert_int_equal(cordon_policy_set_cwd(p, ".", NULL), CORDON_OK);
+	assert_int_equal(merge_from(p, "{}", "/srv/conf", &err), CORDON_OK);
+	assert_string_equal(p->cwd, ".");
+	/* without a directory, paths stay as given (the process cwd's) */
+	assert_int_equal(merge_from(p, "{\"cwd\":\"w\"}", NULL, &err), CORDON_OK);
+	assert_string_equal(p->cwd, "w");
+	assert_int_equal(merge_from(p, "{\"cwd\":\"v\"}", "conf", &err), CORDON_E_INVALID);
+	assert_string_equal(
+		err.message,
+		"policy JSON: the directory relative paths are taken from (\"conf\") must be absolute");
+	assert_string_equal(p->cwd, "w");
+	/* a rejected document rebases nothing */
+	assert_int_equal(merge_from(p, "{\"cwd\":\"x\",\"mode\":1}", "/srv", &err), CORDON_E_INVALID);
+	assert_string_equal(p->cwd, "w");
+	cordon_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -931,6 +977,7 @@ int main(void)
 		cmocka_unit_test(json_errors_name_the_key),
 		cmocka_unit_test(json_parse_errors_give_line_and_column),
 		cmocka_unit_test(rejected_document_changes_nothing),
+		cmocka_unit_test(json_from_a_file_rebases_relative_paths),
 		cmocka_unit_test(compat_bare_words),
 		cmocka_unit_test(compat_seeds_shape),
 		cmocka_unit_test(compat_cordon_shape),
