@@ -277,6 +277,9 @@ typedef struct cordon_host_feature {
 	char detail[192]; /* "ABI 7", "clone(CLONE_NEWUSER) failed: EPERM" */
 	char lost[256];	  /* when missing: which protection is lost */
 	char hint[256];	  /* when missing: how to get it */
+	/* When missing, runs are only slower: every protection still holds,
+	 * so `cordon doctor` does not count it as missing. */
+	bool speed_only;
 } cordon_host_feature;
 
 typedef struct cordon_host_report {
