@@ -389,6 +389,17 @@ if [ "$status" -eq 125 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && [ ! -s "$T/out" ] 
 else
 	not_ok "--allow-read-credential with an unknown name: one line naming the valid ones" "status $status" "stderr: $(cat "$T/err")"
 fi
+# The list the binary enforces and the one docs/threat-model.md explains
+# are the same list: the names come from cordon's own refusal line.
+docs_names=$(sed -n '/^## Credential stores hidden by default/,/^## /p' "$HERE/../../docs/threat-model.md" |
+	sed -n 's/^| `~\/\([^`]*\)` | .*/\1/p' | paste -sd, - | sed 's/,/, /g')
+run_cordon run --allow-read-credential not-a-store -- true
+code_names=$(sed -n 's/^cordon: credential store "not-a-store" is not one cordon hides: give all, or one of //p' "$T/err")
+if [ -n "$code_names" ] && [ "$code_names" = "$docs_names" ]; then
+	ok "the credential stores in docs/threat-model.md are the ones cordon hides"
+else
+	not_ok "the credential stores in docs/threat-model.md are the ones cordon hides" "cordon: $code_names" "docs:   $docs_names"
+fi
 HOME="$T/home" expect_error "--allow-read-credential: an absolute path outside the home" \
 	"cordon: credential store /etc/.ssh to allow is not one cordon hides in your home: give its name, such as .ssh (see 'cordon run --help'), or all" \
 	run --allow-read-credential /etc/.ssh -- true
