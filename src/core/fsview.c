@@ -1,5 +1,6 @@
 /* The real filesystem and environment, as policy resolution sees them. */
 #include "fsview.h"
+#include "strset.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 
 #ifndef _WIN32
 
+#include <dirent.h>
 #include <limits.h>
 #include <pwd.h>
 #include <sys/stat.h>
@@ -109,6 +111,39 @@ static const char *system_account_home(void *ctx, cordon_account who)
 	return out;
 }
 
+static int system_names_exist(void *ctx, const char *dir, const char *const *names, size_t count,
+			      bool *exists)
+{
+	(void)ctx;
+	cordon_strset wanted = {0};
+	for (size_t i = 0; i < count; i++) {
+		exists[i] = false;
+		if (!cordon_strset_add(&wanted, names[i])) {
+			cordon_strset_clear(&wanted);
+			return -ENOMEM;
+		}
+	}
+	DIR *listing = opendir(dir);
+	if (listing == NULL) {
+		int error = errno;
+		cordon_strset_clear(&wanted);
+		return -error;
+	}
+	struct dirent *entry;
+	errno = 0;
+	while ((entry = readdir(listing)) != NULL) {
+		if (!cordon_strset_contains(&wanted, entry->d_name))
+			continue;
+		for (size_t i = 0; i < count; i++)
+			if (strcmp(names[i], entry->d_name) == 0)
+				exists[i] = true;
+	}
+	int error = errno;
+	closedir(listing);
+	cordon_strset_clear(&wanted);
+	return error == 0 ? 0 : -error;
+}
+
 #else /* _WIN32 */
 
 /* Minimal Windows variant so the mingw build links: kinds come from
@@ -184,6 +219,9 @@ static const cordon_fsview system_view = {
 	.getenv = system_getenv,
 	.getcwd = system_getcwd,
 	.account_home = system_account_home,
+#ifndef _WIN32
+	.names_exist = system_names_exist,
+#endif
 };
 
 const cordon_fsview *cordon_fsview_system(void)

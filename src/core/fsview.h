@@ -40,6 +40,11 @@ typedef struct cordon_fsview {
 	/* The account database's home directory for who; NULL when there is
 	 * none (no entry, not under sudo, or no such database: Windows). */
 	const char *(*account_home)(void *ctx, cordon_account who);
+	/* Reads dir once and sets exists[i] to whether names[i] (plain names)
+	 * is one of its entries: many lookups of names that are not there
+	 * become one listing. 0 or -errno (then exists is unspecified and the
+	 * caller looks each name up). May be NULL. */
+	int (*names_exist)(void *ctx, const char *dir, const char *const *names, size_t count, bool *exists);
 } cordon_fsview;
 
 /* The real filesystem and environment of this process. */

@@ -265,11 +265,22 @@ static bool walk_step(walk *w, bool *done)
 static bool walk_from(walk *w, const cordon_fsview *fs, const char *canonical_dir, const char *rest,
 		      bool check_trust, bool allow_missing)
 {
-	memset(w, 0, sizeof(*w));
+	/* Field by field rather than one memset: the buffers are 24 KiB and
+	 * the credential scan walks dozens of short paths per run. */
 	w->fs = fs;
 	w->check_trust = check_trust;
 	w->allow_missing = allow_missing;
+	w->resolved[0] = '\0';
+	w->resolved_length = 0;
+	w->pending[0] = '\0';
+	w->hops = 0;
+	w->missing = false;
 	w->kind = CORDON_FS_DIRECTORY; /* canonical_dir itself */
+	w->failure = WALK_OK;
+	w->failed_at[0] = '\0';
+	w->link_target[0] = '\0';
+	w->link_directory[0] = '\0';
+	w->sys_errno = 0;
 	if (strlen(canonical_dir) + strlen(rest) + 1 >= RESOLVE_PATH_MAX) {
 		walk_fail(w, WALK_TOO_LONG, rest);
 		return false;
@@ -935,26 +946,83 @@ static bool holds_the_work(const cordon_resolved *r, const char *path)
 	return false;
 }
 
+/* The first component of each entry ("." + name up to the first '/'). */
+#define FIRST_COMPONENT_MAX 64
+
+/* One listing of the home tells which entries can exist at all, so the
+ * usual case (most stores absent) costs a directory read instead of a
+ * lookup per entry. Sets present[i] for every entry; all true when the
+ * home cannot be listed (each entry is then looked up). */
+static void mark_present(const cordon_fsview *fs, const char *home, bool *present)
+{
+	size_t count = cordon_credential_store_count();
+	char(*names)[FIRST_COMPONENT_MAX] = calloc(count, sizeof(*names));
+	const char **name_of = calloc(count, sizeof(*name_of));
+	bool *exists = calloc(count, sizeof(*exists));
+	size_t distinct = 0;
+	for (size_t i = 0; i < count; i++)
+		present[i] = true;
+	if (names == NULL || name_of == NULL || exists == NULL || fs->names_exist == NULL)
+		goto done;
+	for (size_t i = 0; i < count; i++) {
+		const char *name = cordon_credential_store_name(i);
+		size_t length = strcspn(name, "/");
+		if (length >= FIRST_COMPONENT_MAX)
+			goto done;
+		size_t j = 0;
+		while (j < distinct && !(strncmp(names[j], name, length) == 0 && names[j][length] == '\0'))
+			j++;
+		if (j == distinct) {
+			memcpy(names[distinct], name, length);
+			names[distinct][length] = '\0';
+			name_of[distinct] = names[distinct];
+			distinct++;
+		}
+	}
+	if (fs->names_exist(fs->ctx, home, name_of, distinct, exists) != 0)
+		goto done;
+	for (size_t i = 0; i < count; i++) {
+		const char *name = cordon_credential_store_name(i);
+		size_t length = strcspn(name, "/");
+		for (size_t j = 0; j < distinct; j++)
+			if (strncmp(names[j], name, length) == 0 && names[j][length] == '\0')
+				present[i] = exists[j];
+	}
+done:
+	free(names);
+	free(name_of);
+	free(exists);
+}
+
+/* Hides entry i under home if it exists there and is not where the
+ * caller works. */
+static cordon_code hide_store(cordon_resolved *r, const cordon_fsview *fs, const char *home, size_t i,
+			      cordon_error *err)
+{
+	char *path = NULL;
+	cordon_code code = lookup_store(fs, home, i, &path, err);
+	if (code != CORDON_OK || path == NULL)
+		return code;
+	bool ok = holds_the_work(r, path) || cordon_strlist_contains(&r->deny_read, path) ||
+		  cordon_strlist_contains(&r->credentials, path) ||
+		  cordon_strlist_push(&r->credentials, path);
+	free(path);
+	return ok ? CORDON_OK : cordon_fail(err, CORDON_E_NOMEM, "out of memory while resolving the policy");
+}
+
 static cordon_code hide_stores_under(cordon_resolved *r, const cordon_fsview *fs, const credential_scan *scan,
 				     const char *home, cordon_error *err)
 {
-	for (size_t i = 0; i < cordon_credential_store_count(); i++) {
-		if (scan->allowed[i])
-			continue;
-		char *path = NULL;
-		cordon_code code = lookup_store(fs, home, i, &path, err);
-		if (code != CORDON_OK)
-			return code;
-		if (path == NULL)
-			continue;
-		bool ok = holds_the_work(r, path) || cordon_strlist_contains(&r->deny_read, path) ||
-			  cordon_strlist_contains(&r->credentials, path) ||
-			  cordon_strlist_push(&r->credentials, path);
-		free(path);
-		if (!ok)
-			return cordon_fail(err, CORDON_E_NOMEM, "out of memory while resolving the policy");
-	}
-	return CORDON_OK;
+	bool *present = calloc(cordon_credential_store_count(), sizeof(*present));
+	if (present == NULL)
+		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while resolving the policy");
+	mark_present(fs, home, present);
+	cordon_code code = CORDON_OK;
+	for (size_t i = 0; code == CORDON_OK && i < cordon_credential_store_count(); i++)
+		if (!scan->allowed[i] && present[i])
+			code = hide_store(r, fs, home, i, err);
+	free(present);
+	return code;
 }
 
 static cordon_code resolve_homes(cordon_resolved *r, const cordon_fsview *fs, credential_scan *scan,

@@ -29,6 +29,11 @@ void fakefs_set_cwd(fakefs *fs, const char *cwd);
 void fakefs_set_account_home(fakefs *fs, cordon_account who, const char *home);
 /* How many times lstat_kind was asked about path. */
 int fakefs_lstat_count(const fakefs *fs, const char *path);
+/* How many times lstat_kind was asked at all, and names_exist. */
+int fakefs_lstat_total(const fakefs *fs);
+int fakefs_listing_count(const fakefs *fs);
+/* Whether the view offers names_exist (on by default). */
+void fakefs_set_listing(fakefs *fs, bool listing);
 
 const cordon_fsview *fakefs_view(fakefs *fs);
 

@@ -723,8 +723,21 @@ static void credential_defaults_hide_what_exists(void **state)
 				     "    \"allowed\": [],\n    \"hidden\": [\n      \"/home/u/.ssh\",\n"));
 	assert_null(strstr(json, "notes.txt"));
 	free(json);
-	/* a missing store is looked at once and costs nothing more */
+	/* one listing of the home; only the stores whose first component is
+	 * there are looked up, each component once */
+	assert_int_equal(fakefs_listing_count(fs), 1);
 	assert_int_equal(fakefs_lstat_count(fs, "/home/u/.docker"), 1);
+	int with_listing = fakefs_lstat_total(fs);
+	cordon_resolved_free(r);
+	fakefs_free(fs);
+
+	/* without a listing every entry is looked up: the same answer, more
+	 * lookups */
+	fs = home_fs();
+	fakefs_set_listing(fs, false);
+	r = resolve_in(p, fs);
+	assert_hidden(r, hidden, ARRAY_LENGTH(hidden));
+	assert_true(fakefs_lstat_total(fs) >= with_listing + (int)cordon_credential_store_count() - 5);
 	cordon_resolved_free(r);
 	cordon_policy_free(p);
 	fakefs_free(fs);
