@@ -914,13 +914,19 @@ static cordon_code apply_lifts(cordon_resolved *r, const cordon_policy *policy, 
 			index = match_absolute_lift(fs, r, scan, lift);
 			if (index < 0) {
 				char buffer[CORDON_MESSAGE_VALUE_MAX];
+				char home_text[CORDON_MESSAGE_VALUE_MAX];
+				if (r->credential_homes.count == 0)
+					return cordon_fail(
+						err, CORDON_E_INVALID,
+						"credential store %s to allow cannot be matched: no home "
+						"was found (HOME is not set); give a name such as .ssh, "
+						"or all",
+						shown(lift, buffer));
 				return cordon_fail(
 					err, CORDON_E_INVALID,
-					"credential store %s to allow is not one cordon hides in %s: "
-					"give its name, such as .ssh (see 'cordon run --help'), or all",
-					shown(lift, buffer),
-					r->credential_homes.count > 0 ? "your home"
-								      : "any home (none was found)");
+					"credential store %s to allow is not one cordon hides under "
+					"%s: give a name such as .ssh, or all",
+					shown(lift, buffer), shown(r->credential_homes.items[0], home_text));
 			}
 		} else {
 			index = cordon_credential_store_find(lift);
@@ -946,7 +952,8 @@ static bool holds_the_work(const cordon_resolved *r, const char *path)
 	return false;
 }
 
-/* The first component of each entry ("." + name up to the first '/'). */
+/* Room for the first component of a table entry (".config" of
+ * ".config/gh"). */
 #define FIRST_COMPONENT_MAX 64
 
 /* One listing of the home tells which entries can exist at all, so the

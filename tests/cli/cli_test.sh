@@ -401,7 +401,7 @@ else
 	not_ok "the credential stores in docs/threat-model.md are the ones cordon hides" "cordon: $code_names" "docs:   $docs_names"
 fi
 HOME="$T/home" expect_error "--allow-read-credential: an absolute path outside the home" \
-	"cordon: credential store /etc/.ssh to allow is not one cordon hides in your home: give its name, such as .ssh (see 'cordon run --help'), or all" \
+	"cordon: credential store /etc/.ssh to allow is not one cordon hides under $T/home: give a name such as .ssh, or all" \
 	run --allow-read-credential /etc/.ssh -- true
 
 # ------------------------------------------------------------ full-access runs

@@ -818,9 +818,13 @@ static void credential_lift_of_unknown_name_is_refused(void **state)
 	cordon_resolved *r = NULL;
 	assert_int_equal(cordon_policy_resolve_with(p, fakefs_view(fs), &r, &err), CORDON_E_INVALID);
 	assert_null(r);
-	assert_string_equal(err.message,
-			    "credential store /etc/.ssh to allow is not one cordon hides in your "
-			    "home: give its name, such as .ssh (see 'cordon run --help'), or all");
+	assert_string_equal(err.message, "credential store /etc/.ssh to allow is not one cordon hides under "
+					 "/home/u: give a name such as .ssh, or all");
+	fakefs_setenv(fs, "HOME", NULL);
+	fakefs_setenv(fs, "XDG_STATE_HOME", "/tmp/state");
+	assert_int_equal(cordon_policy_resolve_with(p, fakefs_view(fs), &r, &err), CORDON_E_INVALID);
+	assert_string_equal(err.message, "credential store /etc/.ssh to allow cannot be matched: no home was "
+					 "found (HOME is not set); give a name such as .ssh, or all");
 	cordon_policy_free(p);
 	fakefs_free(fs);
 }
