@@ -92,6 +92,13 @@ cordon_code cordon_policy_add_writable_root(cordon_policy *policy, const char *d
 cordon_code cordon_policy_add_protected_name(cordon_policy *policy, const char *name, cordon_error *err);
 void cordon_policy_clear_protected_names(cordon_policy *policy);
 cordon_code cordon_policy_add_deny_read(cordon_policy *policy, const char *path, cordon_error *err);
+/* Lets the command read one of the credential stores that every sandboxed
+ * run hides by default (README "Credential stores"). name is an entry of
+ * the list relative to the home (".ssh", also "~/.ssh"), an absolute
+ * spelling of one under the home (checked by cordon_policy_resolve), or
+ * "all" for the whole default set. Anything else is CORDON_E_INVALID with
+ * the valid names. */
+cordon_code cordon_policy_allow_read_credential(cordon_policy *policy, const char *name, cordon_error *err);
 cordon_code cordon_policy_set_network(cordon_policy *policy, cordon_network network);
 cordon_code cordon_policy_add_allowed_domain(cordon_policy *policy, const char *domain, cordon_error *err);
 void cordon_policy_set_tmp_writable(cordon_policy *policy, bool writable);
@@ -102,6 +109,13 @@ void cordon_policy_set_best_effort(cordon_policy *policy, bool best_effort);
  * naming the key; parse errors give line and column. */
 cordon_code cordon_policy_merge_json(cordon_policy *policy, const char *text, size_t length,
 				     cordon_error *err);
+/* As cordon_policy_merge_json, for a document read from a file in
+ * base_dir (absolute): the relative paths it gives for cwd,
+ * writable_roots/workspace_roots and deny_read are taken from base_dir,
+ * not from the process's working directory. base_dir NULL: the same as
+ * cordon_policy_merge_json. */
+cordon_code cordon_policy_merge_json_from(cordon_policy *policy, const char *text, size_t length,
+					  const char *base_dir, cordon_error *err);
 
 /* Applies the compatibility POLICY argument: "read-only", "workspace-write",
  * or a JSON object in either the cordon shape ({"mode":...,
@@ -139,6 +153,12 @@ size_t cordon_resolved_protected_count(const cordon_resolved *resolved);
 const char *cordon_resolved_protected(const cordon_resolved *resolved, size_t index);
 size_t cordon_resolved_deny_read_count(const cordon_resolved *resolved);
 const char *cordon_resolved_deny_read(const cordon_resolved *resolved, size_t index);
+/* The credential stores this run hides: canonical paths of entries of the
+ * default list that exist under the invoking user's home(s) and were not
+ * allowed; empty in full-access. Kept apart from the deny-read paths the
+ * caller gave, and masked the same way. */
+size_t cordon_resolved_credential_count(const cordon_resolved *resolved);
+const char *cordon_resolved_credential(const cordon_resolved *resolved, size_t index);
 size_t cordon_resolved_domain_count(const cordon_resolved *resolved);
 const char *cordon_resolved_domain(const cordon_resolved *resolved, size_t index);
 
@@ -146,6 +166,16 @@ const char *cordon_resolved_domain(const cordon_resolved *resolved, size_t index
 char *cordon_resolved_to_json(const cordon_resolved *resolved);
 /* Lower-case hex SHA-256 of the compact canonical JSON; owned by resolved. */
 const char *cordon_resolved_digest(const cordon_resolved *resolved);
+
+/* ------------------------------------------------------ credential stores */
+
+/* The one list of well-known credential stores hidden by default: names
+ * relative to a home directory with '/' between components (".ssh",
+ * ".docker/config.json"), each with the reason it is on the list. On
+ * Windows the same names apply under %USERPROFILE%. NULL past the end. */
+size_t cordon_credential_store_count(void);
+const char *cordon_credential_store_name(size_t index);
+const char *cordon_credential_store_reason(size_t index);
 
 /* ---------------------------------------------------------------- spawn */
 
@@ -252,6 +282,9 @@ typedef struct cordon_host_feature {
 	char detail[192]; /* "ABI 7", "clone(CLONE_NEWUSER) failed: EPERM" */
 	char lost[256];	  /* when missing: which protection is lost */
 	char hint[256];	  /* when missing: how to get it */
+	/* When missing, runs are only slower: every protection still holds,
+	 * so `cordon doctor` does not count it as missing. */
+	bool speed_only;
 } cordon_host_feature;
 
 typedef struct cordon_host_report {

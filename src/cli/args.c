@@ -13,6 +13,7 @@
 enum {
 	OPT_PROTECT = 256,
 	OPT_DENY_READ,
+	OPT_ALLOW_READ_CREDENTIAL,
 	OPT_ALLOW_DOMAIN,
 	OPT_PTY,
 	OPT_NO_TMP,
@@ -32,6 +33,7 @@ static const struct option run_long_options[] = {
 	{"writable", required_argument, NULL, 'w'},
 	{"protect", required_argument, NULL, OPT_PROTECT},
 	{"deny-read", required_argument, NULL, OPT_DENY_READ},
+	{"allow-read-credential", required_argument, NULL, OPT_ALLOW_READ_CREDENTIAL},
 	{"network", required_argument, NULL, 'n'},
 	{"allow-domain", required_argument, NULL, OPT_ALLOW_DOMAIN},
 	{"timeout", required_argument, NULL, 't'},
@@ -139,6 +141,7 @@ void cli_args_free(cli_args *args)
 	free(args->writable.items);
 	free(args->protected_names.items);
 	free(args->deny_read.items);
+	free(args->credential_lifts.items);
 	free(args->allowed_domains.items);
 	free(args->setup_roots.items);
 	memset(args, 0, sizeof(*args));
@@ -217,6 +220,7 @@ static cli_parse_result apply_run_option(int c, cli_args *out, char message[CLI_
 	case 'w': return add_to(&out->writable, optarg);
 	case OPT_PROTECT: return add_to(&out->protected_names, optarg);
 	case OPT_DENY_READ: return add_to(&out->deny_read, optarg);
+	case OPT_ALLOW_READ_CREDENTIAL: return add_to(&out->credential_lifts, optarg);
 	case 'n':
 		if (!cli_network_from_name(optarg, &out->network))
 			return parse_error(message, "unknown network mode '%s': use off, on or proxy",

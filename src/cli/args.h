@@ -37,6 +37,7 @@ typedef struct cli_args {
 	cli_list writable;
 	cli_list protected_names;
 	cli_list deny_read;
+	cli_list credential_lifts; /* --allow-read-credential */
 	bool network_set;
 	cordon_network network;
 	cli_list allowed_domains;

@@ -18,8 +18,9 @@
 #define SIGNAL_SLICE_MS 50
 
 /* Allocates *text (NUL-terminated) with the file's content. Pipes count
- * as files, so --policy <(generate-policy) works. */
-static bool read_policy_file(const char *path, char **text, size_t *length)
+ * as files, so --policy <(generate-policy) works; *regular says whether
+ * it was a regular file (which has a directory of its own). */
+static bool read_policy_file(const char *path, char **text, size_t *length, bool *regular)
 {
 #ifdef _WIN32
 	FILE *file = fopen(path, "rb");
@@ -39,6 +40,7 @@ static bool read_policy_file(const char *path, char **text, size_t *length)
 		fclose(file);
 		return false;
 	}
+	*regular = S_ISREG(st.st_mode);
 	char *buffer = malloc(POLICY_FILE_MAX + 1);
 	size_t got = buffer == NULL ? 0 : fread(buffer, 1, POLICY_FILE_MAX + 1, file);
 	const char *why = buffer == NULL	  ? "out of memory"
@@ -58,6 +60,51 @@ static bool read_policy_file(const char *path, char **text, size_t *length)
 	return true;
 }
 
+static bool is_separator(char c)
+{
+#ifdef _WIN32
+	return c == '/' || c == '\\';
+#else
+	return c == '/';
+#endif
+}
+
+/* Allocates the absolute directory of a policy file as its path spells
+ * it (no link is followed here; resolution judges the result), or NULL
+ * after saying why. */
+static char *policy_file_directory(const char *path)
+{
+	size_t length = strlen(path);
+	while (length > 0 && !is_separator(path[length - 1]))
+		length--;
+	while (length > 1 && is_separator(path[length - 1]))
+		length--;
+	char *directory;
+#ifdef _WIN32
+	char *spelled = malloc(length + 2);
+	if (spelled != NULL)
+		snprintf(spelled, length + 2, "%.*s", (int)(length ? length : 1), length ? path : ".");
+	directory = spelled == NULL ? NULL : _fullpath(NULL, spelled, 0);
+	free(spelled);
+#else
+	if (length > 0 && path[0] == '/') {
+		directory = strndup(path, length);
+	} else {
+		char *cwd = getcwd(NULL, 0);
+		size_t size = (cwd ? strlen(cwd) : 0) + 1 + length + 1;
+		directory = cwd == NULL ? NULL : malloc(size);
+		if (directory != NULL)
+			snprintf(directory, size, "%s/%.*s", cwd, (int)length, path);
+		free(cwd);
+	}
+#endif
+	if (directory == NULL)
+		cli_say("cannot tell which directory policy file '%s' is in: %s; give --policy an absolute "
+			"path",
+			path, strerror(errno));
+	return directory;
+}
+
 static bool add_each(cordon_policy *policy, const cli_list *list,
 		     cordon_code (*add)(cordon_policy *, const char *, cordon_error *), cordon_error *err)
 {
@@ -75,7 +122,8 @@ static bool apply_run_options(const cli_args *args, cordon_policy *policy, cordo
 		return false;
 	if (!add_each(policy, &args->writable, cordon_policy_add_writable_root, err) ||
 	    !add_each(policy, &args->protected_names, cordon_policy_add_protected_name, err) ||
-	    !add_each(policy, &args->deny_read, cordon_policy_add_deny_read, err))
+	    !add_each(policy, &args->deny_read, cordon_policy_add_deny_read, err) ||
+	    !add_each(policy, &args->credential_lifts, cordon_policy_allow_read_credential, err))
 		return false;
 	if (args->network_set)
 		cordon_policy_set_network(policy, args->network);
@@ -109,9 +157,19 @@ static cordon_policy *build_policy(const cli_args *args)
 	if (args->policy_file != NULL) {
 		char *text;
 		size_t length;
-		if (!read_policy_file(args->policy_file, &text, &length))
+		bool regular = false;
+		if (!read_policy_file(args->policy_file, &text, &length, &regular))
 			goto failed;
-		cordon_code code = cordon_policy_merge_json(policy, text, length, &err);
+		/* Relative paths in a file mean "next to this file"; a pipe
+		 * has no directory, so its paths stay with the working
+		 * directory, as on the command line. */
+		char *base = regular ? policy_file_directory(args->policy_file) : NULL;
+		if (regular && base == NULL) {
+			free(text);
+			goto failed;
+		}
+		cordon_code code = cordon_policy_merge_json_from(policy, text, length, base, &err);
+		free(base);
 		free(text);
 		if (code != CORDON_OK)
 			goto library_failed;

@@ -1,5 +1,6 @@
 /* The real filesystem and environment, as policy resolution sees them. */
 #include "fsview.h"
+#include "strset.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -7,7 +8,9 @@
 
 #ifndef _WIN32
 
+#include <dirent.h>
 #include <limits.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -75,6 +78,72 @@ static const char *system_getcwd(void *ctx)
 	return getcwd(buffer, sizeof(buffer));
 }
 
+/* SUDO_UID only ever adds a home whose credential stores get hidden, so
+ * trusting the variable cannot weaken anything. */
+static bool sudo_caller_uid(uid_t *uid)
+{
+	const char *text = getenv("SUDO_UID");
+	if (getuid() != 0 || text == NULL || text[0] < '0' || text[0] > '9')
+		return false;
+	char *end = NULL;
+	unsigned long value = strtoul(text, &end, 10);
+	if (*end != '\0' || value == 0 || value > (unsigned long)(uid_t)-1)
+		return false;
+	*uid = (uid_t)value;
+	return true;
+}
+
+static const char *system_account_home(void *ctx, cordon_account who)
+{
+	(void)ctx;
+	static _Thread_local char buffer[2][PATH_MAX];
+	uid_t uid = getuid();
+	if (who == CORDON_ACCOUNT_SUDO_CALLER && !sudo_caller_uid(&uid))
+		return NULL;
+	char scratch[4096];
+	struct passwd entry;
+	struct passwd *found = NULL;
+	if (getpwuid_r(uid, &entry, scratch, sizeof(scratch), &found) != 0 || found == NULL ||
+	    found->pw_dir == NULL || found->pw_dir[0] != '/' || strlen(found->pw_dir) >= PATH_MAX)
+		return NULL;
+	char *out = buffer[who == CORDON_ACCOUNT_SUDO_CALLER];
+	memcpy(out, found->pw_dir, strlen(found->pw_dir) + 1);
+	return out;
+}
+
+static int system_names_exist(void *ctx, const char *dir, const char *const *names, size_t count,
+			      bool *exists)
+{
+	(void)ctx;
+	cordon_strset wanted = {0};
+	for (size_t i = 0; i < count; i++) {
+		exists[i] = false;
+		if (!cordon_strset_add(&wanted, names[i])) {
+			cordon_strset_clear(&wanted);
+			return -ENOMEM;
+		}
+	}
+	DIR *listing = opendir(dir);
+	if (listing == NULL) {
+		int error = errno;
+		cordon_strset_clear(&wanted);
+		return -error;
+	}
+	struct dirent *entry;
+	errno = 0;
+	while ((entry = readdir(listing)) != NULL) {
+		if (!cordon_strset_contains(&wanted, entry->d_name))
+			continue;
+		for (size_t i = 0; i < count; i++)
+			if (strcmp(names[i], entry->d_name) == 0)
+				exists[i] = true;
+	}
+	int error = errno;
+	closedir(listing);
+	cordon_strset_clear(&wanted);
+	return error == 0 ? 0 : -error;
+}
+
 #else /* _WIN32 */
 
 /* Minimal Windows variant so the mingw build links: kinds come from
@@ -133,6 +202,13 @@ static const char *system_getcwd(void *ctx)
 	return buffer;
 }
 
+static const char *system_account_home(void *ctx, cordon_account who)
+{
+	(void)ctx;
+	(void)who;
+	return NULL;
+}
+
 #endif
 
 static const cordon_fsview system_view = {
@@ -142,6 +218,10 @@ static const cordon_fsview system_view = {
 	.user_can_write = system_user_can_write,
 	.getenv = system_getenv,
 	.getcwd = system_getcwd,
+	.account_home = system_account_home,
+#ifndef _WIN32
+	.names_exist = system_names_exist,
+#endif
 };
 
 const cordon_fsview *cordon_fsview_system(void)

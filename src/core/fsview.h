@@ -17,6 +17,12 @@ typedef enum cordon_fs_kind {
 	CORDON_FS_OTHER,
 } cordon_fs_kind;
 
+/* Whose home directory, from the account database rather than $HOME. */
+typedef enum cordon_account {
+	CORDON_ACCOUNT_SELF,	    /* the real uid of this process */
+	CORDON_ACCOUNT_SUDO_CALLER, /* under sudo (uid 0, SUDO_UID set): the user who ran sudo */
+} cordon_account;
+
 typedef struct cordon_fsview {
 	void *ctx;
 	/* Kind of path without following a final link; 0 or -errno (ENOENT
@@ -31,6 +37,14 @@ typedef struct cordon_fsview {
 	const char *(*getenv)(void *ctx, const char *name);
 	/* The process working directory, absolute. */
 	const char *(*getcwd)(void *ctx);
+	/* The account database's home directory for who; NULL when there is
+	 * none (no entry, not under sudo, or no such database: Windows). */
+	const char *(*account_home)(void *ctx, cordon_account who);
+	/* Reads dir once and sets exists[i] to whether names[i] (plain names)
+	 * is one of its entries: many lookups of names that are not there
+	 * become one listing. 0 or -errno (then exists is unspecified and the
+	 * caller looks each name up). May be NULL. */
+	int (*names_exist)(void *ctx, const char *dir, const char *const *names, size_t count, bool *exists);
 } cordon_fsview;
 
 /* The real filesystem and environment of this process. */

@@ -3,6 +3,7 @@
 #include "policy_internal.h"
 #include "policy_private.h"
 
+#include "credentials.h"
 #include "error.h"
 
 #include <ctype.h>
@@ -40,6 +41,7 @@ void cordon_policy_release_contents(cordon_policy *policy)
 	cordon_strlist_clear(&policy->writable_roots);
 	cordon_strlist_clear(&policy->protected_names);
 	cordon_strlist_clear(&policy->deny_read);
+	cordon_strlist_clear(&policy->credential_lifts);
 	cordon_strlist_clear(&policy->allowed_domains);
 }
 
@@ -68,6 +70,7 @@ bool cordon_policy_copy_into(cordon_policy *dst, const cordon_policy *src)
 	if (!cordon_strlist_copy(&dst->writable_roots, &src->writable_roots) ||
 	    !cordon_strlist_copy(&dst->protected_names, &src->protected_names) ||
 	    !cordon_strlist_copy(&dst->deny_read, &src->deny_read) ||
+	    !cordon_strlist_copy(&dst->credential_lifts, &src->credential_lifts) ||
 	    !cordon_strlist_copy(&dst->allowed_domains, &src->allowed_domains))
 		goto fail;
 	return true;
@@ -188,6 +191,18 @@ cordon_code cordon_policy_add_deny_read(cordon_policy *policy, const char *path,
 	if (!cordon_strlist_push(&policy->deny_read, path))
 		return out_of_memory(err);
 	return CORDON_OK;
+}
+
+cordon_code cordon_policy_allow_read_credential(cordon_policy *policy, const char *name, cordon_error *err)
+{
+	char *lift = NULL;
+	cordon_code code = cordon_credential_lift_normalize(name, &lift, err);
+	if (code != CORDON_OK)
+		return code;
+	bool ok = cordon_strlist_contains(&policy->credential_lifts, lift) ||
+		  cordon_strlist_push(&policy->credential_lifts, lift);
+	free(lift);
+	return ok ? CORDON_OK : out_of_memory(err);
 }
 
 cordon_code cordon_policy_set_network(cordon_policy *policy, cordon_network network)

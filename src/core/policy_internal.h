@@ -15,6 +15,10 @@ struct cordon_policy {
 	cordon_strlist writable_roots;	/* as given */
 	cordon_strlist protected_names; /* plain names, no '/' */
 	cordon_strlist deny_read;	/* as given */
+	/* Credential stores the command may read after all: names of the
+	 * table in credentials.c, absolute spellings (matched against the
+	 * homes when resolving), or "all". */
+	cordon_strlist credential_lifts;
 	cordon_network network;
 	cordon_strlist allowed_domains; /* lower-case; "*.example.org" allowed */
 	bool tmp_writable;
@@ -37,6 +41,13 @@ struct cordon_resolved {
 	size_t root_count;
 	cordon_strlist protected_names;
 	cordon_strlist deny_read; /* canonical; paths that do not exist are kept (masked if they appear) */
+	/* The default credential stores (credentials.c): the homes they were
+	 * looked for under, the names the caller allowed, and the canonical
+	 * paths that exist and are hidden like deny_read. Entries that do not
+	 * exist cost nothing and are not listed. */
+	cordon_strlist credential_homes;
+	cordon_strlist credential_lifts;
+	cordon_strlist credentials;
 	cordon_network network;
 	cordon_strlist allowed_domains;
 	bool tmp_writable;

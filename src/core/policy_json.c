@@ -10,12 +10,16 @@
 #include "error.h"
 #include "json.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include "winpath.h"
+#endif
 
 #define CORDON_KEYS                                                                                          \
-	"mode, cwd, writable_roots, workspace_roots, protected_names, deny_read, network, allowed_domains, " \
-	"tmp_writable, best_effort"
+	"mode, cwd, writable_roots, workspace_roots, protected_names, deny_read, allow_read_credentials, "   \
+	"network, allowed_domains, tmp_writable, best_effort"
 #define SEEDS_KEYS "type, writable_roots, network_access, exclude_tmpdir_env_var, exclude_slash_tmp"
 
 /* A value from the document, made safe for a one-line message. */
@@ -172,6 +176,8 @@ static cordon_code apply_cordon_member(cordon_policy *policy, const cordon_json 
 	}
 	if (strcmp(key, "deny_read") == 0)
 		return add_strings(policy, member, key, cordon_policy_add_deny_read, err);
+	if (strcmp(key, "allow_read_credentials") == 0)
+		return add_strings(policy, member, key, cordon_policy_allow_read_credential, err);
 	if (strcmp(key, "allowed_domains") == 0)
 		return add_strings(policy, member, key, cordon_policy_add_allowed_domain, err);
 	if (strcmp(key, "tmp_writable") == 0) {
@@ -230,18 +236,67 @@ static cordon_code apply_seeds_member(cordon_policy *policy, const cordon_json *
 
 typedef cordon_code (*member_applier)(cordon_policy *policy, const cordon_json *member, cordon_error *err);
 
+static bool is_relative(const char *path)
+{
+#ifdef _WIN32
+	return winpath_classify(path).kind == WINPATH_RELATIVE;
+#else
+	return path[0] != '/';
+#endif
+}
+
+/* Replaces *path by base_dir/path when it is relative. */
+static bool rebase_path(char **path, const char *base_dir)
+{
+	if (*path == NULL || !is_relative(*path))
+		return true;
+#ifdef _WIN32
+	const char separator = '\\';
+#else
+	const char separator = '/';
+#endif
+	size_t length = strlen(base_dir) + 1 + strlen(*path) + 1;
+	char *joined = malloc(length);
+	if (joined == NULL)
+		return false;
+	snprintf(joined, length, "%s%c%s", base_dir, separator, *path);
+	free(*path);
+	*path = joined;
+	return true;
+}
+
+static bool rebase_from(cordon_strlist *list, size_t first, const char *base_dir)
+{
+	for (size_t i = first; i < list->count; i++)
+		if (!rebase_path(&list->items[i], base_dir))
+			return false;
+	return true;
+}
+
+/* base_dir, when not NULL, is where the relative paths of this document
+ * (cwd, roots, deny-read paths) are taken from; only what the document
+ * itself added is rebased. */
 static cordon_code apply_object(cordon_policy *policy, const cordon_json *object, member_applier apply,
-				cordon_error *err)
+				const char *base_dir, cordon_error *err)
 {
 	cordon_policy scratch;
 	if (!cordon_policy_copy_into(&scratch, policy))
 		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while reading the policy JSON");
+	size_t roots_before = scratch.writable_roots.count;
+	size_t deny_before = scratch.deny_read.count;
 	for (size_t i = 0; i < object->count; i++) {
 		cordon_code code = apply(&scratch, object->items[i], err);
 		if (code != CORDON_OK) {
 			cordon_policy_release_contents(&scratch);
 			return code;
 		}
+	}
+	if (base_dir != NULL &&
+	    ((cordon_json_get(object, "cwd") != NULL && !rebase_path(&scratch.cwd, base_dir)) ||
+	     !rebase_from(&scratch.writable_roots, roots_before, base_dir) ||
+	     !rebase_from(&scratch.deny_read, deny_before, base_dir))) {
+		cordon_policy_release_contents(&scratch);
+		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while reading the policy JSON");
 	}
 	cordon_policy_release_contents(policy);
 	*policy = scratch;
@@ -251,11 +306,25 @@ static cordon_code apply_object(cordon_policy *policy, const cordon_json *object
 cordon_code cordon_policy_merge_json(cordon_policy *policy, const char *text, size_t length,
 				     cordon_error *err)
 {
+	return cordon_policy_merge_json_from(policy, text, length, NULL, err);
+}
+
+cordon_code cordon_policy_merge_json_from(cordon_policy *policy, const char *text, size_t length,
+					  const char *base_dir, cordon_error *err)
+{
+	if (base_dir != NULL && is_relative(base_dir)) {
+		char buffer[CORDON_MESSAGE_VALUE_MAX];
+		return cordon_fail(
+			err, CORDON_E_INVALID,
+			"policy JSON: the directory relative paths are taken from (\"%s\") must be "
+			"absolute",
+			shown(base_dir, buffer));
+	}
 	cordon_json *document = NULL;
 	cordon_code code = parse_document(text, length, &document, err);
 	if (code != CORDON_OK)
 		return code;
-	code = apply_object(policy, document, apply_cordon_member, err);
+	code = apply_object(policy, document, apply_cordon_member, base_dir, err);
 	cordon_json_free(document);
 	return code;
 }
@@ -285,7 +354,7 @@ cordon_code cordon_policy_merge_compat(cordon_policy *policy, const char *argume
 			return code;
 		member_applier apply =
 			cordon_json_get(document, "type") != NULL ? apply_seeds_member : apply_cordon_member;
-		code = apply_object(policy, document, apply, err);
+		code = apply_object(policy, document, apply, NULL, err);
 		cordon_json_free(document);
 		return code;
 	} else {

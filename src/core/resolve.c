@@ -5,6 +5,7 @@
 #include "resolve.h"
 #include "names.h"
 
+#include "credentials.h"
 #include "error.h"
 #include "json.h"
 #include "policy_internal.h"
@@ -257,21 +258,38 @@ static bool walk_step(walk *w, bool *done)
 	return true;
 }
 
-/* Canonicalises a clean absolute path. On success w->resolved is the
- * canonical spelling and w->kind what it is (MISSING if allowed). */
-static bool walk_path(walk *w, const cordon_fsview *fs, const char *absolute, bool check_trust,
-		      bool allow_missing)
+/* Canonicalises rest (relative, or absolute when canonical_dir is "/")
+ * below canonical_dir, a directory already canonical, without looking at
+ * canonical_dir again. On success w->resolved is the canonical spelling
+ * and w->kind what it is (MISSING if allowed). */
+static bool walk_from(walk *w, const cordon_fsview *fs, const char *canonical_dir, const char *rest,
+		      bool check_trust, bool allow_missing)
 {
-	memset(w, 0, sizeof(*w));
+	/* Field by field rather than one memset: the buffers are 24 KiB and
+	 * the credential scan walks dozens of short paths per run. */
 	w->fs = fs;
 	w->check_trust = check_trust;
 	w->allow_missing = allow_missing;
-	w->kind = CORDON_FS_DIRECTORY; /* "/" itself */
-	if (strlen(absolute) >= RESOLVE_PATH_MAX) {
-		walk_fail(w, WALK_TOO_LONG, absolute);
+	w->resolved[0] = '\0';
+	w->resolved_length = 0;
+	w->pending[0] = '\0';
+	w->hops = 0;
+	w->missing = false;
+	w->kind = CORDON_FS_DIRECTORY; /* canonical_dir itself */
+	w->failure = WALK_OK;
+	w->failed_at[0] = '\0';
+	w->link_target[0] = '\0';
+	w->link_directory[0] = '\0';
+	w->sys_errno = 0;
+	if (strlen(canonical_dir) + strlen(rest) + 1 >= RESOLVE_PATH_MAX) {
+		walk_fail(w, WALK_TOO_LONG, rest);
 		return false;
 	}
-	snprintf(w->pending, sizeof(w->pending), "%s", absolute);
+	if (strcmp(canonical_dir, "/") != 0) {
+		w->resolved_length = strlen(canonical_dir);
+		memcpy(w->resolved, canonical_dir, w->resolved_length + 1);
+	}
+	snprintf(w->pending, sizeof(w->pending), "%s", rest);
 	for (;;) {
 		bool done = false;
 		if (!walk_step(w, &done))
@@ -287,6 +305,14 @@ static bool walk_path(walk *w, const cordon_fsview *fs, const char *absolute, bo
 		w->resolved_length = 1;
 	}
 	return true;
+}
+
+/* Canonicalises a clean absolute path. On success w->resolved is the
+ * canonical spelling and w->kind what it is (MISSING if allowed). */
+static bool walk_path(walk *w, const cordon_fsview *fs, const char *absolute, bool check_trust,
+		      bool allow_missing)
+{
+	return walk_from(w, fs, "/", absolute, check_trust, allow_missing);
 }
 
 #endif /* !_WIN32 */
@@ -324,6 +350,19 @@ static const path_purpose root_purpose = {
 };
 static const path_purpose deny_read_purpose = {
 	.label = "deny-read path",
+	.origin = "",
+	.missing_hint = "",
+	.not_dir_hint = "",
+	.real_advice = "pass the real path",
+	.real_tail = " instead",
+	.allow_missing = true,
+};
+/* Credential stores are looked for behind any link: hiding what a link
+ * points to is what hides it, and a link the command could have planted
+ * can only move the mask onto something else the command could already
+ * write. */
+static const path_purpose credential_purpose = {
+	.label = "credential store",
 	.origin = "",
 	.missing_hint = "",
 	.not_dir_hint = "",
@@ -691,6 +730,351 @@ static cordon_code resolve_deny_read(cordon_resolved *r, const cordon_policy *po
 	return CORDON_OK;
 }
 
+/* ------------------------------------------------------------ credential stores */
+
+/* What resolving the credential stores works with: the homes as spelled
+ * (for matching an absolute lift) and which entries the caller allowed. */
+typedef struct credential_scan {
+	cordon_strlist spelled_homes;
+	bool *allowed; /* per entry of the table */
+	bool all_allowed;
+} credential_scan;
+
+#ifdef _WIN32
+static cordon_code credential_lookup(const cordon_fsview *fs, const char *spelled, char **out,
+				     cordon_error *err)
+{
+	cordon_fs_kind kind;
+	char *path = NULL;
+	cordon_code code = canonicalize(fs, spelled, &credential_purpose, &path, &kind, err);
+	if (code != CORDON_OK)
+		return code;
+	if (kind == CORDON_FS_MISSING)
+		free(path);
+	else
+		*out = path;
+	return CORDON_OK;
+}
+
+static cordon_code lookup_home(const cordon_fsview *fs, const char *spelled, char **out, cordon_error *err)
+{
+	return credential_lookup(fs, spelled, out, err);
+}
+
+static cordon_code lookup_store(const cordon_fsview *fs, const char *home, size_t index, char **out,
+				cordon_error *err)
+{
+	char *spelled = cordon_credential_store_path(home, index, '\\');
+	if (spelled == NULL)
+		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while resolving the policy");
+	cordon_code code = credential_lookup(fs, spelled, out, err);
+	free(spelled);
+	return code;
+}
+
+static char *clean_spelling(const cordon_fsview *fs, const char *path)
+{
+	return winpath_canonical(path, fs->getcwd(fs->ctx), NULL);
+}
+
+static bool same_path(const char *a, const char *b)
+{
+	return winpath_compare(a, b) == 0;
+}
+
+#define HOME_SEPARATOR '\\'
+
+static cordon_code spell_homes(const cordon_fsview *fs, credential_scan *scan)
+{
+	const char *profile = fs->getenv(fs->ctx, "USERPROFILE");
+	if (profile != NULL && profile[0] != '\0') {
+		char *clean = clean_spelling(fs, profile);
+		bool ok = clean == NULL || cordon_strlist_push(&scan->spelled_homes, clean);
+		free(clean);
+		if (!ok)
+			return CORDON_E_NOMEM;
+	}
+	return CORDON_OK;
+}
+#else
+/* Sets *out (allocated) to the canonical path of rest below base (a
+ * canonical directory) when something is there to hide, leaves it NULL
+ * otherwise. A path the invoking user cannot reach (EACCES) is not
+ * reachable from inside either; any other failure fails the run: cordon
+ * cannot tell what it would leave readable. */
+static cordon_code credential_lookup(const cordon_fsview *fs, const char *base, const char *rest, char **out,
+				     cordon_error *err)
+{
+	walk *w = malloc(sizeof(*w));
+	if (w == NULL)
+		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while resolving the policy");
+	cordon_code code = CORDON_OK;
+	if (walk_from(w, fs, base, rest, false, true)) {
+		if (w->kind != CORDON_FS_MISSING && (*out = strdup(w->resolved)) == NULL)
+			code = cordon_fail(err, CORDON_E_NOMEM, "out of memory while resolving the policy");
+	} else if (w->failure != WALK_NOT_DIRECTORY &&
+		   !(w->failure == WALK_SYSTEM && w->sys_errno == EACCES)) {
+		char spelled[RESOLVE_PATH_MAX];
+		snprintf(spelled, sizeof(spelled), "%s%s%s", strcmp(base, "/") == 0 ? "" : base,
+			 rest[0] == '/' ? "" : "/", rest);
+		code = report_walk_failure(w, fs, &credential_purpose, spelled, err);
+	}
+	free(w);
+	return code;
+}
+
+static cordon_code lookup_home(const cordon_fsview *fs, const char *spelled, char **out, cordon_error *err)
+{
+	return credential_lookup(fs, "/", spelled, out, err);
+}
+
+/* Walks only the entry's own components: the home is canonical already,
+ * so the scan costs one lstat per component of the table, not per
+ * component of the home times the table. */
+static cordon_code lookup_store(const cordon_fsview *fs, const char *home, size_t index, char **out,
+				cordon_error *err)
+{
+	return credential_lookup(fs, home, cordon_credential_store_name(index), out, err);
+}
+
+static char *clean_spelling(const cordon_fsview *fs, const char *path)
+{
+	(void)fs;
+	return cordon_path_clean(path);
+}
+
+static bool same_path(const char *a, const char *b)
+{
+	return strcmp(a, b) == 0;
+}
+
+#define HOME_SEPARATOR '/'
+
+static bool push_clean_home(credential_scan *scan, const char *home)
+{
+	char *clean = cordon_path_clean(home);
+	if (clean == NULL)
+		return false;
+	bool ok = cordon_strlist_contains(&scan->spelled_homes, clean) ||
+		  cordon_strlist_push(&scan->spelled_homes, clean);
+	free(clean);
+	return ok;
+}
+
+/* $HOME is the home most tools read; the account database's home (what
+ * OpenSSH reads) stands in when $HOME is unset or not absolute; under
+ * sudo the home of the user who ran it is added, since root can read it. */
+static cordon_code spell_homes(const cordon_fsview *fs, credential_scan *scan)
+{
+	const char *home = fs->getenv(fs->ctx, "HOME");
+	if (home == NULL || home[0] != '/')
+		home = fs->account_home ? fs->account_home(fs->ctx, CORDON_ACCOUNT_SELF) : NULL;
+	if (home != NULL && home[0] == '/' && !push_clean_home(scan, home))
+		return CORDON_E_NOMEM;
+	const char *caller = fs->account_home ? fs->account_home(fs->ctx, CORDON_ACCOUNT_SUDO_CALLER) : NULL;
+	if (caller != NULL && caller[0] == '/' && !push_clean_home(scan, caller))
+		return CORDON_E_NOMEM;
+	return CORDON_OK;
+}
+#endif
+
+/* An absolute lift names an entry under one of the homes, as spelled or
+ * as resolved. */
+static long match_absolute_lift(const cordon_fsview *fs, const cordon_resolved *r,
+				const credential_scan *scan, const char *lift)
+{
+	char *clean = clean_spelling(fs, lift);
+	long found = -1;
+	for (size_t i = 0; clean != NULL && found < 0 && i < cordon_credential_store_count(); i++) {
+		const cordon_strlist *lists[] = {&scan->spelled_homes, &r->credential_homes};
+		for (size_t l = 0; found < 0 && l < 2; l++) {
+			for (size_t h = 0; found < 0 && h < lists[l]->count; h++) {
+				char *path =
+					cordon_credential_store_path(lists[l]->items[h], i, HOME_SEPARATOR);
+				if (path != NULL && same_path(path, clean))
+					found = (long)i;
+				free(path);
+			}
+		}
+	}
+	free(clean);
+	return found;
+}
+
+static cordon_code apply_lifts(cordon_resolved *r, const cordon_policy *policy, const cordon_fsview *fs,
+			       credential_scan *scan, cordon_error *err)
+{
+	for (size_t i = 0; i < policy->credential_lifts.count; i++) {
+		const char *lift = policy->credential_lifts.items[i];
+		long index;
+		if (strcmp(lift, CORDON_CREDENTIALS_ALL) == 0) {
+			scan->all_allowed = true;
+			index = -1;
+		} else if (cordon_credential_lift_is_absolute(lift)) {
+			index = match_absolute_lift(fs, r, scan, lift);
+			if (index < 0) {
+				char buffer[CORDON_MESSAGE_VALUE_MAX];
+				char home_text[CORDON_MESSAGE_VALUE_MAX];
+				if (r->credential_homes.count == 0)
+					return cordon_fail(
+						err, CORDON_E_INVALID,
+						"credential store %s to allow cannot be matched: no home "
+						"was found (HOME is not set); give a name such as .ssh, "
+						"or all",
+						shown(lift, buffer));
+				return cordon_fail(
+					err, CORDON_E_INVALID,
+					"credential store %s to allow is not one cordon hides under "
+					"%s: give a name such as .ssh, or all",
+					shown(lift, buffer), shown(r->credential_homes.items[0], home_text));
+			}
+		} else {
+			index = cordon_credential_store_find(lift);
+		}
+		if (index >= 0)
+			scan->allowed[index] = true;
+		if (!cordon_strlist_contains(&r->credential_lifts, lift) &&
+		    !cordon_strlist_push(&r->credential_lifts, lift))
+			return cordon_fail(err, CORDON_E_NOMEM, "out of memory while resolving the policy");
+	}
+	return CORDON_OK;
+}
+
+/* A store that is, or holds, the working directory or a writable root is
+ * where the caller chose to work: hiding it would hide the work. */
+static bool holds_the_work(const cordon_resolved *r, const char *path)
+{
+	if (root_is_within(r->cwd, path))
+		return true;
+	for (size_t i = 0; i < r->root_count; i++)
+		if (root_is_within(r->roots[i].path, path))
+			return true;
+	return false;
+}
+
+/* Room for the first component of a table entry (".config" of
+ * ".config/gh"). */
+#define FIRST_COMPONENT_MAX 64
+
+/* One listing of the home tells which entries can exist at all, so the
+ * usual case (most stores absent) costs a directory read instead of a
+ * lookup per entry. Sets present[i] for every entry; all true when the
+ * home cannot be listed (each entry is then looked up). */
+static void mark_present(const cordon_fsview *fs, const char *home, bool *present)
+{
+	size_t count = cordon_credential_store_count();
+	char(*names)[FIRST_COMPONENT_MAX] = calloc(count, sizeof(*names));
+	const char **name_of = calloc(count, sizeof(*name_of));
+	bool *exists = calloc(count, sizeof(*exists));
+	size_t distinct = 0;
+	for (size_t i = 0; i < count; i++)
+		present[i] = true;
+	if (names == NULL || name_of == NULL || exists == NULL || fs->names_exist == NULL)
+		goto done;
+	for (size_t i = 0; i < count; i++) {
+		const char *name = cordon_credential_store_name(i);
+		size_t length = strcspn(name, "/");
+		if (length >= FIRST_COMPONENT_MAX)
+			goto done;
+		size_t j = 0;
+		while (j < distinct && !(strncmp(names[j], name, length) == 0 && names[j][length] == '\0'))
+			j++;
+		if (j == distinct) {
+			memcpy(names[distinct], name, length);
+			names[distinct][length] = '\0';
+			name_of[distinct] = names[distinct];
+			distinct++;
+		}
+	}
+	if (fs->names_exist(fs->ctx, home, name_of, distinct, exists) != 0)
+		goto done;
+	for (size_t i = 0; i < count; i++) {
+		const char *name = cordon_credential_store_name(i);
+		size_t length = strcspn(name, "/");
+		for (size_t j = 0; j < distinct; j++)
+			if (strncmp(names[j], name, length) == 0 && names[j][length] == '\0')
+				present[i] = exists[j];
+	}
+done:
+	free(names);
+	free(name_of);
+	free(exists);
+}
+
+/* Hides entry i under home if it exists there and is not where the
+ * caller works. */
+static cordon_code hide_store(cordon_resolved *r, const cordon_fsview *fs, const char *home, size_t i,
+			      cordon_error *err)
+{
+	char *path = NULL;
+	cordon_code code = lookup_store(fs, home, i, &path, err);
+	if (code != CORDON_OK || path == NULL)
+		return code;
+	bool ok = holds_the_work(r, path) || cordon_strlist_contains(&r->deny_read, path) ||
+		  cordon_strlist_contains(&r->credentials, path) ||
+		  cordon_strlist_push(&r->credentials, path);
+	free(path);
+	return ok ? CORDON_OK : cordon_fail(err, CORDON_E_NOMEM, "out of memory while resolving the policy");
+}
+
+static cordon_code hide_stores_under(cordon_resolved *r, const cordon_fsview *fs, const credential_scan *scan,
+				     const char *home, cordon_error *err)
+{
+	bool *present = calloc(cordon_credential_store_count(), sizeof(*present));
+	if (present == NULL)
+		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while resolving the policy");
+	mark_present(fs, home, present);
+	cordon_code code = CORDON_OK;
+	for (size_t i = 0; code == CORDON_OK && i < cordon_credential_store_count(); i++)
+		if (!scan->allowed[i] && present[i])
+			code = hide_store(r, fs, home, i, err);
+	free(present);
+	return code;
+}
+
+static cordon_code resolve_homes(cordon_resolved *r, const cordon_fsview *fs, credential_scan *scan,
+				 cordon_error *err)
+{
+	if (spell_homes(fs, scan) != CORDON_OK)
+		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while resolving the policy");
+	for (size_t i = 0; i < scan->spelled_homes.count; i++) {
+		char *home = NULL;
+		cordon_code code = lookup_home(fs, scan->spelled_homes.items[i], &home, err);
+		if (code != CORDON_OK)
+			return code;
+		if (home == NULL)
+			continue; /* no home there: nothing to hide under it */
+		bool ok = cordon_strlist_contains(&r->credential_homes, home) ||
+			  cordon_strlist_push(&r->credential_homes, home);
+		free(home);
+		if (!ok)
+			return cordon_fail(err, CORDON_E_NOMEM, "out of memory while resolving the policy");
+	}
+	return CORDON_OK;
+}
+
+/* Needs cwd, roots and deny_read resolved. Full access hides nothing:
+ * there is no sandbox to hide it with, and the policy says so. */
+static cordon_code resolve_credentials(cordon_resolved *r, const cordon_policy *policy,
+				       const cordon_fsview *fs, cordon_error *err)
+{
+	credential_scan scan = {0};
+	scan.allowed = calloc(cordon_credential_store_count(), sizeof(*scan.allowed));
+	cordon_code code =
+		scan.allowed ? CORDON_OK
+			     : cordon_fail(err, CORDON_E_NOMEM, "out of memory while resolving the policy");
+	if (code == CORDON_OK)
+		code = resolve_homes(r, fs, &scan, err);
+	if (code == CORDON_OK)
+		code = apply_lifts(r, policy, fs, &scan, err);
+	bool hide = policy->mode != CORDON_MODE_FULL_ACCESS && !scan.all_allowed;
+	for (size_t i = 0; code == CORDON_OK && hide && i < r->credential_homes.count; i++)
+		code = hide_stores_under(r, fs, &scan, r->credential_homes.items[i], err);
+	cordon_strlist_clear(&scan.spelled_homes);
+	free(scan.allowed);
+	return code;
+}
+
 #ifdef _WIN32
 static cordon_code resolve_state_dir(cordon_resolved *r, const cordon_fsview *fs, cordon_error *err)
 {
@@ -798,6 +1182,12 @@ static char *render(const cordon_resolved *r, bool pretty)
 	cordon_json_end_array(&w);
 	write_list(&w, "protected_names", &r->protected_names);
 	write_list(&w, "deny_read", &r->deny_read);
+	cordon_json_key(&w, "credential_stores");
+	cordon_json_begin_object(&w);
+	write_list(&w, "homes", &r->credential_homes);
+	write_list(&w, "allowed", &r->credential_lifts);
+	write_list(&w, "hidden", &r->credentials);
+	cordon_json_end_object(&w);
 	cordon_json_key(&w, "network");
 	cordon_json_string(&w, cordon_network_name(r->network));
 	write_list(&w, "allowed_domains", &r->allowed_domains);
@@ -835,6 +1225,8 @@ static cordon_code resolve_into(cordon_resolved *r, const cordon_policy *policy,
 		code = resolve_roots(r, policy, fs, err);
 	if (code == CORDON_OK)
 		code = resolve_deny_read(r, policy, fs, err);
+	if (code == CORDON_OK)
+		code = resolve_credentials(r, policy, fs, err);
 	if (code == CORDON_OK && (!cordon_strlist_copy(&r->protected_names, &policy->protected_names) ||
 				  !cordon_strlist_copy(&r->allowed_domains, &policy->allowed_domains)))
 		code = cordon_fail(err, CORDON_E_NOMEM, "out of memory while resolving the policy");
@@ -879,6 +1271,9 @@ void cordon_resolved_free(cordon_resolved *r)
 	free(r->roots);
 	cordon_strlist_clear(&r->protected_names);
 	cordon_strlist_clear(&r->deny_read);
+	cordon_strlist_clear(&r->credential_homes);
+	cordon_strlist_clear(&r->credential_lifts);
+	cordon_strlist_clear(&r->credentials);
 	cordon_strlist_clear(&r->allowed_domains);
 	free(r->state_dir);
 	free(r);
@@ -951,6 +1346,16 @@ size_t cordon_resolved_deny_read_count(const cordon_resolved *resolved)
 const char *cordon_resolved_deny_read(const cordon_resolved *resolved, size_t index)
 {
 	return index < resolved->deny_read.count ? resolved->deny_read.items[index] : NULL;
+}
+
+size_t cordon_resolved_credential_count(const cordon_resolved *resolved)
+{
+	return resolved->credentials.count;
+}
+
+const char *cordon_resolved_credential(const cordon_resolved *resolved, size_t index)
+{
+	return index < resolved->credentials.count ? resolved->credentials.items[index] : NULL;
 }
 
 size_t cordon_resolved_domain_count(const cordon_resolved *resolved)

@@ -426,6 +426,7 @@ cordon_code cordon_probe_host(cordon_host_report *out, cordon_error *err)
 		 setattr ? "recursive read-only binds in one call" : "mount_setattr is missing (ENOSYS)");
 	set_missing(f, "read-only binds are remounted one mount at a time (slower, same protection)",
 		    "use Linux 5.12 or later");
+	f->speed_only = true;
 
 	int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	int pidfd_errno = errno;

@@ -266,6 +266,9 @@ static void note_without_userns(plan_builder *b)
 	}
 	if (policy->deny_read.count > 0)
 		push_note(b, "deny-read paths are readable: user namespaces are unavailable");
+	if (policy->credentials.count > 0)
+		push_note(b, "credential stores (such as %s) are readable: user namespaces are unavailable",
+			  policy->credentials.items[0]);
 	push_note(b, "no pid namespace: the command can see the host's processes and may leave processes "
 		     "behind when it is killed");
 	if (policy->network != CORDON_NETWORK_ON)
@@ -590,10 +593,10 @@ static bool under_masked_dir(const linux_plan *plan, const char *path)
 
 /* A deny-read path that does not exist is not masked: there is nothing to
  * hide, and whatever the command creates there is its own. (A host
- * process that creates it during the run is not covered.) */
-static void mask_deny_read(plan_builder *b)
+ * process that creates it during the run is not covered.) The default
+ * credential stores are masked the same way, after the caller's paths. */
+static void mask_list(plan_builder *b, const cordon_strlist *deny)
 {
-	const cordon_strlist *deny = &b->policy->deny_read;
 	for (size_t i = 0; i < deny->count && builder_ok(b); i++) {
 		const char *path = deny->items[i];
 		if (under_masked_dir(&b->storage->plan, path) || has_mount(&b->storage->plan, path))
@@ -604,6 +607,12 @@ static void mask_deny_read(plan_builder *b)
 		push_mount(b, kind == CORDON_FS_DIRECTORY ? LINUX_MOUNT_MASK_DIR : LINUX_MOUNT_MASK_FILE,
 			   NULL, path);
 	}
+}
+
+static void mask_deny_read(plan_builder *b)
+{
+	mask_list(b, &b->policy->deny_read);
+	mask_list(b, &b->policy->credentials);
 }
 
 /* With network off or proxied, a host service listening on a pathname

@@ -417,6 +417,40 @@ def deny_read_in_workspace(ctx):
 
 
 @case
+def credential_stores_hidden(ctx):
+    """WS with HOME holding .ssh/id_ed25519, .aws/credentials, .netrc: they read as empty inside, an ordinary home file reads fine; --allow-read-credential lifts one"""
+    home = ctx.mkdir("home")
+    secrets = {
+        ".ssh/id_ed25519": "SSH-" + ctx.token,
+        ".aws/credentials": "AWS-" + ctx.token,
+        ".netrc": "NETRC-" + ctx.token,
+    }
+    for rel, text in secrets.items():
+        ctx.write(os.path.join(home, rel), text + "\n")
+    ctx.write(os.path.join(home, "notes.txt"), "NOTES-" + ctx.token + "\n")
+    script = ('printf "NETRC[%s]\\n" "$(cat ~/.netrc 2>&1)"; printf "SSHDIR[%s]\\n" "$(ls -A ~/.ssh 2>&1)"; '
+              'cat ~/.ssh/id_ed25519 ~/.aws/credentials 2>&1; cat ~/notes.txt; echo done')
+    env = {"HOME": home}
+    r = ctx.sh(script, policy=WS, env=env)
+    ctx.require_ran(r)
+    for rel, text in secrets.items():
+        ctx.check(text not in r.text, "~/%s was readable inside: %s" % (rel, r.brief()))
+    ctx.check("NETRC[]" in r.out, "~/.netrc should read as empty: %s" % r.brief())
+    ctx.check("SSHDIR[]" in r.out, "~/.ssh should list as empty: %s" % r.brief())
+    ctx.check(("NOTES-" + ctx.token) in r.out, "an ordinary home file should stay readable: %s" % r.brief())
+    for rel, text in secrets.items():
+        has_bytes(ctx, os.path.join(home, rel), (text + "\n").encode(), "~/%s on the host" % rel)
+
+    r = ctx.sh("cat ~/.ssh/id_ed25519 ~/.aws/credentials ~/.netrc 2>&1; echo done",
+               policy=WS + ["--allow-read-credential", os.path.join(home, ".ssh")], env=env)
+    ctx.require_ran(r)
+    ctx.check(secrets[".ssh/id_ed25519"] in r.out, "--allow-read-credential ~/.ssh should make the key readable: %s"
+              % r.brief())
+    ctx.check(secrets[".aws/credentials"] not in r.text and secrets[".netrc"] not in r.text,
+              "lifting ~/.ssh should leave the other stores hidden: %s" % r.brief())
+
+
+@case
 def protect_custom_name(ctx):
     """WS --protect secrets.toml: write, append, delete, rename, create-when-missing in the workspace and extra root -> denied"""
     keep = os.path.join(ctx.ws, "secrets.toml")

@@ -26,6 +26,9 @@ struct fakefs {
 	size_t env_count;
 	char *cwd;
 	bool root_writable;
+	char *account_home[2]; /* indexed by cordon_account */
+	int lstat_total;
+	int listing_count;
 };
 
 static fake_entry *find(const fakefs *fs, const char *path)
@@ -132,6 +135,7 @@ static int fake_lstat_kind(void *ctx, const char *path, cordon_fs_kind *kind)
 		*kind = CORDON_FS_DIRECTORY;
 		return 0;
 	}
+	fs->lstat_total++;
 	fake_entry *e = find(fs, path);
 	if (e == NULL) {
 		*kind = CORDON_FS_MISSING;
@@ -183,6 +187,53 @@ static const char *fake_getcwd(void *ctx)
 	return fs->cwd;
 }
 
+static const char *fake_account_home(void *ctx, cordon_account who)
+{
+	fakefs *fs = ctx;
+	return (unsigned)who < 2 ? fs->account_home[who] : NULL;
+}
+
+/* Entries directly inside dir, as a directory listing shows them. */
+static int fake_names_exist(void *ctx, const char *dir, const char *const *names, size_t count, bool *exists)
+{
+	fakefs *fs = ctx;
+	fs->listing_count++;
+	const fake_entry *d = find(fs, dir);
+	if (strcmp(dir, "/") != 0 && (d == NULL || d->kind != CORDON_FS_DIRECTORY))
+		return -ENOTDIR;
+	size_t length = strcmp(dir, "/") == 0 ? 0 : strlen(dir);
+	for (size_t i = 0; i < count; i++) {
+		exists[i] = false;
+		for (size_t j = 0; j < fs->entry_count && !exists[i]; j++) {
+			const char *path = fs->entries[j].path;
+			exists[i] = strncmp(path, dir, length) == 0 && path[length] == '/' &&
+				    strcmp(path + length + 1, names[i]) == 0;
+		}
+	}
+	return 0;
+}
+
+void fakefs_set_listing(fakefs *fs, bool listing)
+{
+	fs->view.names_exist = listing ? fake_names_exist : NULL;
+}
+
+int fakefs_lstat_total(const fakefs *fs)
+{
+	return fs->lstat_total;
+}
+
+int fakefs_listing_count(const fakefs *fs)
+{
+	return fs->listing_count;
+}
+
+void fakefs_set_account_home(fakefs *fs, cordon_account who, const char *home)
+{
+	free(fs->account_home[who]);
+	fs->account_home[who] = home ? strdup(home) : NULL;
+}
+
 fakefs *fakefs_new(void)
 {
 	fakefs *fs = calloc(1, sizeof(*fs));
@@ -195,6 +246,8 @@ fakefs *fakefs_new(void)
 	fs->view.user_can_write = fake_user_can_write;
 	fs->view.getenv = fake_getenv;
 	fs->view.getcwd = fake_getcwd;
+	fs->view.account_home = fake_account_home;
+	fs->view.names_exist = fake_names_exist;
 	return fs;
 }
 
@@ -213,6 +266,8 @@ void fakefs_free(fakefs *fs)
 	}
 	free(fs->env);
 	free(fs->cwd);
+	free(fs->account_home[0]);
+	free(fs->account_home[1]);
 	free(fs);
 }
 

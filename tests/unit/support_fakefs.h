@@ -25,8 +25,15 @@ void fakefs_fail(fakefs *fs, const char *path, int errnum);
 /* value NULL unsets. */
 void fakefs_setenv(fakefs *fs, const char *name, const char *value);
 void fakefs_set_cwd(fakefs *fs, const char *cwd);
+/* What the account database says is who's home; NULL (the default): none. */
+void fakefs_set_account_home(fakefs *fs, cordon_account who, const char *home);
 /* How many times lstat_kind was asked about path. */
 int fakefs_lstat_count(const fakefs *fs, const char *path);
+/* How many times lstat_kind was asked at all, and names_exist. */
+int fakefs_lstat_total(const fakefs *fs);
+int fakefs_listing_count(const fakefs *fs);
+/* Whether the view offers names_exist (on by default). */
+void fakefs_set_listing(fakefs *fs, bool listing);
 
 const cordon_fsview *fakefs_view(fakefs *fs);
 

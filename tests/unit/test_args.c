@@ -147,7 +147,8 @@ static void test_run_every_long_option(void **state)
 {
 	(void)state;
 	parsed *p = PARSE("run", "--cwd", "/w", "--mode", "workspace-write", "--writable", "/a", "--protect",
-			  ".secret", "--deny-read", "/home/u/.ssh", "--network", "proxy", "--allow-domain",
+			  ".secret", "--deny-read", "/home/u/.ssh", "--allow-read-credential", ".ssh",
+			  "--allow-read-credential=~/.aws", "--network", "proxy", "--allow-domain",
 			  "*.example.org", "--timeout", "2.5", "--pty", "--no-tmp", "--best-effort",
 			  "--policy", "p.json", "--print-policy", "--quiet", "--", "prog", "arg");
 	expect_program(p, 2, "prog", "arg");
@@ -160,6 +161,9 @@ static void test_run_every_long_option(void **state)
 	assert_string_equal(p->args.protected_names.items[0], ".secret");
 	assert_int_equal(p->args.deny_read.count, 1);
 	assert_string_equal(p->args.deny_read.items[0], "/home/u/.ssh");
+	assert_int_equal(p->args.credential_lifts.count, 2);
+	assert_string_equal(p->args.credential_lifts.items[0], ".ssh");
+	assert_string_equal(p->args.credential_lifts.items[1], "~/.aws");
 	assert_true(p->args.network_set);
 	assert_int_equal(p->args.network, CORDON_NETWORK_PROXY);
 	assert_int_equal(p->args.allowed_domains.count, 1);

@@ -116,6 +116,7 @@ static void policy_free(cordon_resolved *r)
 	free(r->state_dir);
 	cordon_strlist_clear(&r->protected_names);
 	cordon_strlist_clear(&r->deny_read);
+	cordon_strlist_clear(&r->credentials);
 	cordon_strlist_clear(&r->allowed_domains);
 	free(r);
 }
@@ -420,6 +421,40 @@ static void deny_read_masks_files_and_dirs_last(void **state)
 	policy_free(r);
 }
 
+/* The default credential stores go through the same masks, after the
+ * caller's deny-read paths; one the caller already masked is not masked
+ * twice, and one that vanished before the plan costs nothing. */
+static void credential_stores_masked_like_deny_read(void **state)
+{
+	(void)state;
+	cordon_resolved *r = policy_new(CORDON_MODE_WORKSPACE_WRITE, CORDON_NETWORK_ON);
+	cordon_strlist_clear(&r->protected_names);
+	policy_add_root(r, "/w", CORDON_ROOT_WORKSPACE);
+	assert_true(cordon_strlist_push(&r->deny_read, "/home/u/.ssh"));
+	assert_true(cordon_strlist_push(&r->credentials, "/home/u/.ssh/id_rsa"));
+	assert_true(cordon_strlist_push(&r->credentials, "/home/u/.aws"));
+	assert_true(cordon_strlist_push(&r->credentials, "/home/u/.netrc"));
+	assert_true(cordon_strlist_push(&r->credentials, "/home/u/.kube")); /* gone since */
+	fake_entry entries[] = {
+		{"/home/u/.ssh", CORDON_FS_DIRECTORY, NULL, false},
+		{"/home/u/.ssh/id_rsa", CORDON_FS_FILE, "key", false},
+		{"/home/u/.aws", CORDON_FS_DIRECTORY, NULL, false},
+		{"/home/u/.netrc", CORDON_FS_FILE, "machine m", false},
+	};
+	fake_fs fs = {entries, ARRAY_COUNT(entries), NULL};
+	linux_host host = good_host();
+	linux_plan *plan = build_ok(r, &host, &fs);
+	const expected_op ops[] = {
+		{LINUX_MOUNT_BIND_RW, "/w"},
+		{LINUX_MOUNT_MASK_DIR, "/home/u/.ssh"},
+		{LINUX_MOUNT_MASK_DIR, "/home/u/.aws"},
+		{LINUX_MOUNT_MASK_FILE, "/home/u/.netrc"},
+	};
+	expect_ops(plan, ops, ARRAY_COUNT(ops));
+	linux_plan_free(plan);
+	policy_free(r);
+}
+
 static void host_sockets_masked_unless_network_on(void **state)
 {
 	(void)state;
@@ -609,6 +644,7 @@ int main(void)
 		cmocka_unit_test(worktree_gitdir_outside_roots_needs_nothing),
 		cmocka_unit_test(state_dir_inside_root_is_protected),
 		cmocka_unit_test(deny_read_masks_files_and_dirs_last),
+		cmocka_unit_test(credential_stores_masked_like_deny_read),
 		cmocka_unit_test(host_sockets_masked_unless_network_on),
 		cmocka_unit_test(without_userns_refuses_with_exact_message),
 		cmocka_unit_test(best_effort_without_userns_says_what_is_lost),

@@ -6,11 +6,17 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cordon.h"
+#include "core/credentials.h"
 #include "core/policy_internal.h"
 #include "core/policy_private.h"
+#include "core/resolve.h"
+#include "support_fakefs.h"
 
 #define ARRAY_LENGTH(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -323,8 +329,8 @@ typedef struct error_case {
 } error_case;
 
 #define VALID_KEYS                                                                                           \
-	"mode, cwd, writable_roots, workspace_roots, protected_names, deny_read, network, allowed_domains, " \
-	"tmp_writable, best_effort"
+	"mode, cwd, writable_roots, workspace_roots, protected_names, deny_read, allow_read_credentials, "   \
+	"network, allowed_domains, tmp_writable, best_effort"
 #define SEEDS_VALID_KEYS "type, writable_roots, network_access, exclude_tmpdir_env_var, exclude_slash_tmp"
 
 static const error_case json_errors[] = {
@@ -356,6 +362,15 @@ static const error_case json_errors[] = {
 	 "name such as .git, not a path"},
 	{"{\"deny_read\":[true]}", CORDON_E_INVALID,
 	 "policy JSON: key \"deny_read\" must be an array of strings, but item 1 is boolean"},
+	{"{\"allow_read_credentials\":\".ssh\"}", CORDON_E_INVALID,
+	 "policy JSON: key \"allow_read_credentials\" must be an array of strings, not string"},
+	{"{\"allow_read_credentials\":true}", CORDON_E_INVALID,
+	 "policy JSON: key \"allow_read_credentials\" must be an array of strings, not boolean"},
+	{"{\"allow_read_credentials\":[\".ssh\",1]}", CORDON_E_INVALID,
+	 "policy JSON: key \"allow_read_credentials\" must be an array of strings, but item 2 is number"},
+	{"{\"allow_read_credentials\":[\"\"]}", CORDON_E_INVALID,
+	 "policy JSON: key \"allow_read_credentials\": credential store to allow is empty: give a name such "
+	 "as .ssh, or all"},
 	{"{\"network\":false}", CORDON_E_INVALID,
 	 "policy JSON: key \"network\" must be a string, not boolean"},
 	{"{\"network\":\"allow\"}", CORDON_E_INVALID,
@@ -614,6 +629,353 @@ static void message_text_is_one_safe_line(void **state)
 	cordon_policy_free(p);
 }
 
+/* ------------------------------------------------------------ credential stores */
+
+/* A home with a few credential stores and an ordinary file, as the smoke
+ * case builds it for real. */
+static fakefs *home_fs(void)
+{
+	fakefs *fs = fakefs_new();
+	fakefs_dir(fs, "/home/u", true);
+	fakefs_dir(fs, "/home/u/.ssh", false);
+	fakefs_file(fs, "/home/u/.ssh/id_ed25519");
+	fakefs_dir(fs, "/home/u/.aws", true);
+	fakefs_file(fs, "/home/u/.aws/credentials");
+	fakefs_file(fs, "/home/u/.netrc");
+	fakefs_file(fs, "/home/u/.docker/config.json");
+	fakefs_dir(fs, "/home/u/.docker/contexts", true);
+	fakefs_file(fs, "/home/u/notes.txt");
+	fakefs_dir(fs, "/home/u/proj", true);
+	fakefs_dir(fs, "/tmp", true);
+	fakefs_setenv(fs, "HOME", "/home/u");
+	fakefs_set_cwd(fs, "/home/u/proj");
+	return fs;
+}
+
+static cordon_resolved *resolve_in(const cordon_policy *p, fakefs *fs)
+{
+	cordon_resolved *r = NULL;
+	cordon_error err;
+	memset(&err, 0, sizeof(err));
+	cordon_code code = cordon_policy_resolve_with(p, fakefs_view(fs), &r, &err);
+	if (code != CORDON_OK)
+		fail_msg("resolve failed: %s", err.message);
+	return r;
+}
+
+static void assert_hidden(const cordon_resolved *r, const char *const *expected, size_t count)
+{
+	assert_int_equal(cordon_resolved_credential_count(r), count);
+	for (size_t i = 0; i < count; i++)
+		assert_string_equal(cordon_resolved_credential(r, i), expected[i]);
+	assert_null(cordon_resolved_credential(r, count));
+}
+
+static void credential_table_is_one_list_with_reasons(void **state)
+{
+	(void)state;
+	static const char *const required[] = {".ssh",	 ".aws",
+					       ".gnupg", ".config/gh",
+					       ".netrc", ".docker/config.json",
+					       ".kube",	 ".git-credentials"};
+	for (size_t i = 0; i < ARRAY_LENGTH(required); i++)
+		assert_true(cordon_credential_store_find(required[i]) >= 0);
+	size_t count = cordon_credential_store_count();
+	assert_true(count >= ARRAY_LENGTH(required));
+	for (size_t i = 0; i < count; i++) {
+		const char *name = cordon_credential_store_name(i);
+		assert_non_null(name);
+		assert_true(name[0] != '/' && name[0] != '~' && name[strlen(name) - 1] != '/');
+		assert_true(strlen(cordon_credential_store_reason(i)) > 10);
+		assert_int_equal(cordon_credential_store_find(name), (long)i);
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(cordon_credential_store_name(j), name);
+	}
+	assert_null(cordon_credential_store_name(count));
+	assert_null(cordon_credential_store_reason(count));
+	/* the Windows plans take the same names under %USERPROFILE% */
+	long docker = cordon_credential_store_find(".docker\\config.json");
+	assert_true(docker >= 0);
+	char *path = cordon_credential_store_path("C:\\Users\\u", (size_t)docker, '\\');
+	assert_string_equal(path, "C:\\Users\\u\\.docker\\config.json");
+	free(path);
+	path = cordon_credential_store_path("/", (size_t)cordon_credential_store_find(".ssh"), '/');
+	assert_string_equal(path, "/.ssh");
+	free(path);
+}
+
+static void credential_defaults_hide_what_exists(void **state)
+{
+	(void)state;
+	fakefs *fs = home_fs();
+	cordon_policy *p = cordon_policy_new();
+	assert_int_equal(p->credential_lifts.count, 0);
+	cordon_resolved *r = resolve_in(p, fs);
+	static const char *const hidden[] = {"/home/u/.ssh", "/home/u/.aws", "/home/u/.docker/config.json",
+					     "/home/u/.netrc"};
+	assert_hidden(r, hidden, ARRAY_LENGTH(hidden));
+	assert_int_equal(r->credential_homes.count, 1);
+	assert_string_equal(r->credential_homes.items[0], "/home/u");
+	/* kept apart from what the caller denied, and printed apart */
+	assert_int_equal(cordon_resolved_deny_read_count(r), 0);
+	char *json = cordon_resolved_to_json(r);
+	assert_non_null(strstr(json, "\"credential_stores\": {\n    \"homes\": [\n      \"/home/u\"\n    ],\n"
+				     "    \"allowed\": [],\n    \"hidden\": [\n      \"/home/u/.ssh\",\n"));
+	assert_null(strstr(json, "notes.txt"));
+	free(json);
+	/* one listing of the home; only the stores whose first component is
+	 * there are looked up, each component once */
+	assert_int_equal(fakefs_listing_count(fs), 1);
+	assert_int_equal(fakefs_lstat_count(fs, "/home/u/.docker"), 1);
+	int with_listing = fakefs_lstat_total(fs);
+	cordon_resolved_free(r);
+	fakefs_free(fs);
+
+	/* without a listing every entry is looked up: the same answer, more
+	 * lookups */
+	fs = home_fs();
+	fakefs_set_listing(fs, false);
+	r = resolve_in(p, fs);
+	assert_hidden(r, hidden, ARRAY_LENGTH(hidden));
+	assert_true(fakefs_lstat_total(fs) >= with_listing + (int)cordon_credential_store_count() - 5);
+	cordon_resolved_free(r);
+	cordon_policy_free(p);
+	fakefs_free(fs);
+}
+
+static void credential_lift_lets_one_through(void **state)
+{
+	(void)state;
+	fakefs *fs = home_fs();
+	cordon_policy *p = cordon_policy_new();
+	cordon_error err;
+	assert_int_equal(cordon_policy_allow_read_credential(p, ".ssh", &err), CORDON_OK);
+	assert_int_equal(cordon_policy_allow_read_credential(p, "~/.aws/", &err), CORDON_OK);
+	assert_int_equal(cordon_policy_allow_read_credential(p, "./.ssh", &err), CORDON_OK); /* same */
+	assert_int_equal(cordon_policy_allow_read_credential(p, "/home/u/.netrc", &err), CORDON_OK);
+	static const char *const lifts[] = {".ssh", ".aws", "/home/u/.netrc"};
+	assert_list(&p->credential_lifts, lifts, 3);
+	cordon_resolved *r = resolve_in(p, fs);
+	static const char *const hidden[] = {"/home/u/.docker/config.json"};
+	assert_hidden(r, hidden, 1);
+	assert_list(&r->credential_lifts, lifts, 3);
+	cordon_resolved_free(r);
+
+	/* "all" turns the whole default set off */
+	assert_int_equal(cordon_policy_allow_read_credential(p, "all", &err), CORDON_OK);
+	r = resolve_in(p, fs);
+	assert_hidden(r, NULL, 0);
+	cordon_resolved_free(r);
+	cordon_policy_free(p);
+
+	/* the policy key does the same */
+	p = cordon_policy_new();
+	assert_int_equal(
+		merge(p, "{\"allow_read_credentials\":[\"~/.docker/config.json\",\".netrc\"]}", &err),
+		CORDON_OK);
+	r = resolve_in(p, fs);
+	static const char *const rest[] = {"/home/u/.ssh", "/home/u/.aws"};
+	assert_hidden(r, rest, 2);
+	cordon_resolved_free(r);
+	cordon_policy_free(p);
+	fakefs_free(fs);
+}
+
+static void credential_lift_of_unknown_name_is_refused(void **state)
+{
+	(void)state;
+	cordon_policy *p = cordon_policy_new();
+	cordon_error err;
+	static const char *const unknown[] = {".bashrc", "ssh", "~/.ssh/id_rsa", ".config", "~", "All"};
+	for (size_t i = 0; i < ARRAY_LENGTH(unknown); i++) {
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(cordon_policy_allow_read_credential(p, unknown[i], &err), CORDON_E_INVALID);
+		char start[128];
+		snprintf(start, sizeof(start),
+			 "credential store \"%s\" is not one cordon hides: give all, or one of .ssh, .gnupg, "
+			 ".aws, ",
+			 unknown[i]);
+		assert_memory_equal(err.message, start, strlen(start));
+		assert_non_null(strstr(err.message, ".git-credentials, "));
+	}
+	assert_int_equal(cordon_policy_allow_read_credential(p, "", &err), CORDON_E_INVALID);
+	assert_string_equal(err.message,
+			    "credential store to allow is empty: give a name such as .ssh, or all");
+	assert_int_equal(p->credential_lifts.count, 0);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(merge(p, "{\"allow_read_credentials\":[\".ssh\",\"id_rsa\"]}", &err),
+			 CORDON_E_INVALID);
+	assert_memory_equal(
+		err.message,
+		"policy JSON: key \"allow_read_credentials\": credential store \"id_rsa\" is not one",
+		strlen("policy JSON: key \"allow_read_credentials\": credential store \"id_rsa\" is not "
+		       "one"));
+	assert_int_equal(p->credential_lifts.count, 0); /* a rejected document changes nothing */
+
+	/* an absolute spelling can only be checked against the home */
+	fakefs *fs = home_fs();
+	assert_int_equal(cordon_policy_allow_read_credential(p, "/etc/.ssh", &err), CORDON_OK);
+	cordon_resolved *r = NULL;
+	assert_int_equal(cordon_policy_resolve_with(p, fakefs_view(fs), &r, &err), CORDON_E_INVALID);
+	assert_null(r);
+	assert_string_equal(err.message, "credential store /etc/.ssh to allow is not one cordon hides under "
+					 "/home/u: give a name such as .ssh, or all");
+	fakefs_setenv(fs, "HOME", NULL);
+	fakefs_setenv(fs, "XDG_STATE_HOME", "/tmp/state");
+	assert_int_equal(cordon_policy_resolve_with(p, fakefs_view(fs), &r, &err), CORDON_E_INVALID);
+	assert_string_equal(err.message, "credential store /etc/.ssh to allow cannot be matched: no home was "
+					 "found (HOME is not set); give a name such as .ssh, or all");
+	cordon_policy_free(p);
+	fakefs_free(fs);
+}
+
+static void credential_homes_follow_home_and_the_account(void **state)
+{
+	(void)state;
+	cordon_policy *p = cordon_policy_new();
+	cordon_policy_set_tmp_writable(p, false);
+	assert_int_equal(cordon_policy_set_cwd(p, "/w", NULL), CORDON_OK);
+	static const struct {
+		const char *home; /* NULL: unset */
+		const char *account;
+		const char *sudo_caller;
+		const char *expected[2];
+		size_t count;
+	} cases[] = {
+		{"/home/u", "/home/other", NULL, {"/home/u"}, 1}, /* $HOME wins; no account lookup */
+		{NULL, "/home/u", NULL, {"/home/u"}, 1},
+		{"", "/home/u", NULL, {"/home/u"}, 1},
+		{"relative/home", "/home/u", NULL, {"/home/u"}, 1},
+		{"/home/u/", NULL, NULL, {"/home/u"}, 1},
+		{"/", NULL, NULL, {"/"}, 1},
+		{"/root", "/root", "/home/u", {"/root", "/home/u"}, 2}, /* under sudo */
+		{NULL, NULL, NULL, {NULL}, 0},
+		{"/nonexistent", NULL, NULL, {NULL}, 0},
+	};
+	for (size_t i = 0; i < ARRAY_LENGTH(cases); i++) {
+		fakefs *fs = fakefs_new();
+		fakefs_dir(fs, "/w", true);
+		fakefs_dir(fs, "/home/u/.ssh", false);
+		fakefs_dir(fs, "/home/other/.ssh", false);
+		fakefs_dir(fs, "/root/.ssh", false);
+		fakefs_dir(fs, "/.ssh", false);
+		fakefs_setenv(fs, "HOME", cases[i].home);
+		fakefs_setenv(fs, "XDG_STATE_HOME", "/w/state");
+		fakefs_set_account_home(fs, CORDON_ACCOUNT_SELF, cases[i].account);
+		fakefs_set_account_home(fs, CORDON_ACCOUNT_SUDO_CALLER, cases[i].sudo_caller);
+		cordon_resolved *r = resolve_in(p, fs);
+		assert_int_equal(r->credential_homes.count, cases[i].count);
+		assert_int_equal(cordon_resolved_credential_count(r), cases[i].count);
+		for (size_t h = 0; h < cases[i].count; h++) {
+			assert_string_equal(r->credential_homes.items[h], cases[i].expected[h]);
+			char ssh[64];
+			snprintf(ssh, sizeof(ssh), "%s/.ssh",
+				 strcmp(cases[i].expected[h], "/") ? cases[i].expected[h] : "");
+			assert_string_equal(cordon_resolved_credential(r, h), ssh);
+		}
+		cordon_resolved_free(r);
+		fakefs_free(fs);
+	}
+	cordon_policy_free(p);
+}
+
+/* Links are followed whoever could have planted them (the mask lands on
+ * what the name shows); a store that holds the work is left alone; a
+ * component that is not a directory or cannot be reached hides nothing;
+ * any other failure refuses the run. */
+static void credential_stores_behind_links_and_failures(void **state)
+{
+	(void)state;
+	fakefs *fs = home_fs();
+	fakefs_dir(fs, "/data/aws", false);
+	fakefs_link(fs, "/home/u/.aws", "/data/aws");
+	fakefs_file(fs, "/home/u/.config"); /* not a directory: no .config/gh below it */
+	fakefs_fail(fs, "/home/u/.gnupg", EACCES);
+	fakefs_dir(fs, "/home/u/.password-store/site", true);
+	cordon_policy *p = cordon_policy_new();
+	assert_int_equal(cordon_policy_set_cwd(p, "/home/u/.password-store/site", NULL), CORDON_OK);
+	cordon_resolved *r = resolve_in(p, fs);
+	static const char *const hidden[] = {"/home/u/.ssh", "/data/aws", "/home/u/.docker/config.json",
+					     "/home/u/.netrc"};
+	assert_hidden(r, hidden, ARRAY_LENGTH(hidden));
+	cordon_resolved_free(r);
+
+	fakefs_fail(fs, "/home/u/.kube", EIO);
+	cordon_error err;
+	assert_int_equal(cordon_policy_resolve_with(p, fakefs_view(fs), &r, &err), CORDON_E_SYSTEM);
+	assert_string_equal(err.message, "cannot resolve credential store /home/u/.kube: looking at "
+					 "/home/u/.kube failed: Input/output error");
+	cordon_policy_free(p);
+	fakefs_free(fs);
+}
+
+static void full_access_hides_nothing_and_says_so(void **state)
+{
+	(void)state;
+	fakefs *fs = home_fs();
+	cordon_policy *p = cordon_policy_new();
+	cordon_policy_set_mode(p, CORDON_MODE_FULL_ACCESS);
+	cordon_resolved *r = resolve_in(p, fs);
+	assert_hidden(r, NULL, 0);
+	char *json = cordon_resolved_to_json(r);
+	assert_non_null(strstr(json, "\"hidden\": []"));
+	free(json);
+	cordon_resolved_free(r);
+	/* read-only hides them as workspace-write does */
+	cordon_policy_set_mode(p, CORDON_MODE_READ_ONLY);
+	r = resolve_in(p, fs);
+	assert_int_equal(cordon_resolved_credential_count(r), 4);
+	cordon_resolved_free(r);
+	cordon_policy_free(p);
+	fakefs_free(fs);
+}
+
+static cordon_code merge_from(cordon_policy *p, const char *text, const char *base_dir, cordon_error *err)
+{
+	return cordon_policy_merge_json_from(p, text, strlen(text), base_dir, err);
+}
+
+/* A policy file's relative paths are taken from the file's directory;
+ * absolute ones, other keys, and what was there before are untouched. */
+static void json_from_a_file_rebases_relative_paths(void **state)
+{
+	(void)state;
+	cordon_policy *p = cordon_policy_new();
+	cordon_error err;
+	assert_int_equal(cordon_policy_add_writable_root(p, "given-before", NULL), CORDON_OK);
+	static const char document[] =
+		"{\"cwd\":\"../proj\",\"writable_roots\":[\"out\",\"/abs\"],"
+		"\"deny_read\":[\"secrets/x\",\"/etc/shadow\"],\"protected_names\":[\".hg\"],"
+		"\"allow_read_credentials\":[\".ssh\"]}";
+	assert_int_equal(cordon_policy_merge_json_from(p, document, strlen(document), "/srv/conf", &err),
+			 CORDON_OK);
+	assert_string_equal(p->cwd, "/srv/conf/../proj");
+	const char *const roots[] = {"given-before", "/srv/conf/out", "/abs"};
+	assert_list(&p->writable_roots, roots, 3);
+	const char *const deny[] = {"/srv/conf/secrets/x", "/etc/shadow"};
+	assert_list(&p->deny_read, deny, 2);
+	const char *const names[] = {".hg"};
+	assert_list(&p->protected_names, names, 1);
+	const char *const lifts[] = {".ssh"};
+	assert_list(&p->credential_lifts, lifts, 1);
+	/* a document without cwd leaves the cwd alone */
+	assert_int_equal(cordon_policy_set_cwd(p, ".", NULL), CORDON_OK);
+	assert_int_equal(merge_from(p, "{}", "/srv/conf", &err), CORDON_OK);
+	assert_string_equal(p->cwd, ".");
+	/* without a directory, paths stay as given (the process cwd's) */
+	assert_int_equal(merge_from(p, "{\"cwd\":\"w\"}", NULL, &err), CORDON_OK);
+	assert_string_equal(p->cwd, "w");
+	assert_int_equal(merge_from(p, "{\"cwd\":\"v\"}", "conf", &err), CORDON_E_INVALID);
+	assert_string_equal(
+		err.message,
+		"policy JSON: the directory relative paths are taken from (\"conf\") must be absolute");
+	assert_string_equal(p->cwd, "w");
+	/* a rejected document rebases nothing */
+	assert_int_equal(merge_from(p, "{\"cwd\":\"x\",\"mode\":1}", "/srv", &err), CORDON_E_INVALID);
+	assert_string_equal(p->cwd, "w");
+	cordon_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -632,12 +994,20 @@ int main(void)
 		cmocka_unit_test(json_errors_name_the_key),
 		cmocka_unit_test(json_parse_errors_give_line_and_column),
 		cmocka_unit_test(rejected_document_changes_nothing),
+		cmocka_unit_test(json_from_a_file_rebases_relative_paths),
 		cmocka_unit_test(compat_bare_words),
 		cmocka_unit_test(compat_seeds_shape),
 		cmocka_unit_test(compat_cordon_shape),
 		cmocka_unit_test(compat_errors_are_exact),
 		cmocka_unit_test(compat_parse_error_is_framed),
 		cmocka_unit_test(message_text_is_one_safe_line),
+		cmocka_unit_test(credential_table_is_one_list_with_reasons),
+		cmocka_unit_test(credential_defaults_hide_what_exists),
+		cmocka_unit_test(credential_lift_lets_one_through),
+		cmocka_unit_test(credential_lift_of_unknown_name_is_refused),
+		cmocka_unit_test(credential_homes_follow_home_and_the_account),
+		cmocka_unit_test(credential_stores_behind_links_and_failures),
+		cmocka_unit_test(full_access_hides_nothing_and_says_so),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -698,7 +698,7 @@ static void to_json_renders_everything(void **state)
 	cordon_json *doc = NULL;
 	cordon_json_error jerr;
 	assert_true(cordon_json_parse(text, strlen(text), &doc, &jerr));
-	assert_int_equal(doc->count, 9);
+	assert_int_equal(doc->count, 10);
 	assert_string_equal(member(doc, "mode", CORDON_JSON_STRING)->string, "workspace-write");
 	assert_string_equal(member(doc, "cwd", CORDON_JSON_STRING)->string, "/w");
 	const cordon_json *roots = member(doc, "writable_roots", CORDON_JSON_ARRAY);
@@ -724,7 +724,9 @@ static void to_json_renders_everything(void **state)
 	assert_true(member(doc, "best_effort", CORDON_JSON_BOOL)->boolean);
 	/* document order is the documented order */
 	assert_string_equal(doc->items[0]->key, "mode");
-	assert_string_equal(doc->items[8]->key, "best_effort");
+	assert_string_equal(doc->items[4]->key, "deny_read");
+	assert_string_equal(doc->items[5]->key, "credential_stores");
+	assert_string_equal(doc->items[9]->key, "best_effort");
 	cordon_json_free(doc);
 	free(text);
 	cordon_resolved_free(r);
@@ -831,7 +833,10 @@ static void walk_visits_each_component_once(void **state)
 	cordon_policy_set_tmp_writable(p, false);
 	assert_int_equal(cordon_policy_set_cwd(p, "/home/u/proj/sub", NULL), CORDON_OK);
 	cordon_resolved *r = resolve_ok(p, fs);
-	assert_int_equal(fakefs_lstat_count(fs, "/home"), 2); /* cwd and the state directory under $HOME */
+	/* cwd, the state directory under $HOME, and $HOME for the credential
+	 * stores, whose scan starts below the canonical home */
+	assert_int_equal(fakefs_lstat_count(fs, "/home"), 3);
+	assert_int_equal(fakefs_lstat_count(fs, "/data/home/u"), 3);
 	assert_int_equal(fakefs_lstat_count(fs, "/data/home/u/proj/sub"), 1);
 	assert_int_equal(fakefs_lstat_count(fs, "/data/home/u/proj/file.txt"), 0);
 	cordon_resolved_free(r);
