@@ -25,53 +25,21 @@
 #include "proxy/proxy.h"
 #include "windows/plan/setup_plan.h"
 
-/* STAND-IN for the shared credential-store list that src/core/credentials.h
- * brings on another branch: once merged, build this list from
- * cordon_credential_store_count()/cordon_credential_store_name() instead
- * (see profile_credential_stores below). */
-static const char *const credential_stores_stand_in[] = {
-	".ssh",
-	".gnupg",
-	".aws",
-	".azure",
-	".config/gcloud",
-	".kube",
-	".docker/config.json",
-	".config/gh",
-	".config/hub",
-	".config/glab-cli",
-	".git-credentials",
-	".config/git/credentials",
-	".git-credential-cache",
-	".cache/git/credential",
-	".netrc",
-	".npmrc",
-	".yarnrc.yml",
-	".pypirc",
-	".cargo/credentials.toml",
-	".cargo/credentials",
-	".gem/credentials",
-	".local/share/gem/credentials",
-	".m2/settings-security.xml",
-	".password-store",
-	".local/share/keyrings",
-	".config/op",
-	".vault-token",
-	".terraform.d/credentials.tfrc.json",
-	".pgpass",
-	".my.cnf",
-	".mylogin.cnf",
-	".config/rclone",
-	".config/sops",
-	".mozilla",
-	".config/google-chrome",
-	".config/chromium",
-};
-
+/* The credential stores the read grants leave out: the one list the Linux
+ * backend hides too (src/core/credentials.c). Allocated once for the life
+ * of the command; NULL when out of memory. */
 static const char *const *profile_credential_stores(size_t *count)
 {
-	*count = sizeof(credential_stores_stand_in) / sizeof(credential_stores_stand_in[0]);
-	return credential_stores_stand_in;
+	static const char **names;
+	*count = cordon_credential_store_count();
+	if (names == NULL) {
+		names = calloc(*count + 1, sizeof(*names));
+		if (names == NULL)
+			return NULL;
+		for (size_t i = 0; i < *count; i++)
+			names[i] = cordon_credential_store_name(i);
+	}
+	return names;
 }
 
 typedef struct profile_listing {
@@ -349,7 +317,9 @@ static int plan_setup(const cli_args *args)
 	}
 	roots = canonical_roots(&args->setup_roots);
 	stores = profile_credential_stores(&store_count);
-	if (!roots || !list_profile(local_profile, windows_profile, stores, store_count, &listing))
+	if (!stores)
+		cli_say("cannot plan setup: out of memory; free some memory and retry");
+	if (!roots || !stores || !list_profile(local_profile, windows_profile, stores, store_count, &listing))
 		goto out;
 
 	for (size_t i = 0; i < cordon_default_system_dir_count() && i < 8; i++)
