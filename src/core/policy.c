@@ -131,12 +131,30 @@ cordon_code cordon_policy_set_mode(cordon_policy *policy, cordon_mode mode)
 	return CORDON_E_INVALID;
 }
 
+/* No shell stands between a policy document (or a quoted option) and
+ * cordon, so "~/.ssh" would name a directory called "~": a deny-read path
+ * that silently hides nothing. Refused instead. */
+static cordon_code refuse_tilde(const char *path, const char *what, cordon_error *err)
+{
+	if (path[0] != '~')
+		return CORDON_OK;
+	char shown[CORDON_MESSAGE_VALUE_MAX];
+	cordon_message_text(path, shown, sizeof(shown));
+	return cordon_fail(err, CORDON_E_INVALID,
+			   "%s \"%s\" starts with '~', which cordon does not expand: give the absolute "
+			   "path (a name that really starts with '~' can be written ./%s)",
+			   what, shown, shown);
+}
+
 cordon_code cordon_policy_set_cwd(cordon_policy *policy, const char *dir, cordon_error *err)
 {
 	if (dir == NULL || dir[0] == '\0')
 		return cordon_fail(
 			err, CORDON_E_INVALID,
 			"working directory is empty: give a directory such as . or /path/to/project");
+	cordon_code code = refuse_tilde(dir, "working directory", err);
+	if (code != CORDON_OK)
+		return code;
 	char *copy = strdup(dir);
 	if (copy == NULL)
 		return out_of_memory(err);
@@ -149,6 +167,9 @@ cordon_code cordon_policy_add_writable_root(cordon_policy *policy, const char *d
 {
 	if (dir == NULL || dir[0] == '\0')
 		return cordon_fail(err, CORDON_E_INVALID, "writable root is empty: give a directory path");
+	cordon_code code = refuse_tilde(dir, "writable root", err);
+	if (code != CORDON_OK)
+		return code;
 	if (!cordon_strlist_push(&policy->writable_roots, dir))
 		return out_of_memory(err);
 	return CORDON_OK;
@@ -188,6 +209,9 @@ cordon_code cordon_policy_add_deny_read(cordon_policy *policy, const char *path,
 	if (path == NULL || path[0] == '\0')
 		return cordon_fail(err, CORDON_E_INVALID,
 				   "deny-read path is empty: give a file or directory path");
+	cordon_code code = refuse_tilde(path, "deny-read path", err);
+	if (code != CORDON_OK)
+		return code;
 	if (!cordon_strlist_push(&policy->deny_read, path))
 		return out_of_memory(err);
 	return CORDON_OK;

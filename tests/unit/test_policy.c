@@ -211,6 +211,35 @@ static void domain_is_not_added_twice(void **state)
 	cordon_policy_free(p);
 }
 
+/* Nothing expands '~' between a policy document and cordon: a literal
+ * "~/.ssh" deny-read path would hide nothing, so every path setter refuses
+ * it and keeps what it had. */
+static void path_setters_refuse_a_leading_tilde(void **state)
+{
+	(void)state;
+	cordon_policy *p = cordon_policy_new();
+	cordon_error err;
+	assert_int_equal(cordon_policy_add_deny_read(p, "~/.ssh", &err), CORDON_E_INVALID);
+	assert_string_equal(err.message, "deny-read path \"~/.ssh\" starts with '~', which cordon does not "
+					 "expand: give the absolute path (a name that really starts with '~' "
+					 "can be written ./~/.ssh)");
+	assert_int_equal(cordon_policy_add_writable_root(p, "~", &err), CORDON_E_INVALID);
+	assert_non_null(strstr(err.message, "writable root \"~\" starts with '~'"));
+	assert_int_equal(cordon_policy_set_cwd(p, "~alice/project", &err), CORDON_E_INVALID);
+	assert_non_null(strstr(err.message, "working directory \"~alice/project\" starts with '~'"));
+	assert_string_equal(p->cwd, ".");
+	assert_int_equal(p->writable_roots.count, 0);
+	assert_int_equal(p->deny_read.count, 0);
+	/* The same through a policy document. */
+	const char *doc = "{\"deny_read\": [\"~/.aws\"]}";
+	assert_int_equal(cordon_policy_merge_json(p, doc, strlen(doc), &err), CORDON_E_INVALID);
+	assert_non_null(strstr(err.message, "\"~/.aws\" starts with '~'"));
+	assert_int_equal(p->deny_read.count, 0);
+	/* A '~' later in a path is an ordinary character. */
+	assert_int_equal(cordon_policy_add_deny_read(p, "/home/a/~backup", &err), CORDON_OK);
+	cordon_policy_free(p);
+}
+
 static void path_setters_reject_empty(void **state)
 {
 	(void)state;
@@ -231,9 +260,9 @@ static void path_setters_reject_empty(void **state)
 	assert_int_equal(cordon_policy_set_cwd(p, "/w", &err), CORDON_OK);
 	assert_string_equal(p->cwd, "/w");
 	assert_int_equal(cordon_policy_add_writable_root(p, "rel/dir", &err), CORDON_OK);
-	assert_int_equal(cordon_policy_add_deny_read(p, "~/.ssh", &err), CORDON_OK);
+	assert_int_equal(cordon_policy_add_deny_read(p, "./~/.ssh", &err), CORDON_OK);
 	assert_string_equal(p->writable_roots.items[0], "rel/dir");
-	assert_string_equal(p->deny_read.items[0], "~/.ssh");
+	assert_string_equal(p->deny_read.items[0], "./~/.ssh");
 	/* a NULL err is allowed */
 	assert_int_equal(cordon_policy_add_writable_root(p, "", NULL), CORDON_E_INVALID);
 	cordon_policy_free(p);
@@ -981,6 +1010,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(defaults_match_the_documentation),
 		cmocka_unit_test(free_accepts_null),
+		cmocka_unit_test(path_setters_refuse_a_leading_tilde),
 		cmocka_unit_test(mode_and_network_setters_reject_out_of_range),
 		cmocka_unit_test(protected_names_add_up_unless_cleared),
 		cmocka_unit_test(protected_name_validation),
