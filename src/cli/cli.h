@@ -18,6 +18,9 @@ void cli_say(const char *format, ...) __attribute__((format(printf, 1, 2)));
 int cli_run(const cli_args *args);
 /* cordon doctor: 0 when everything the default policy needs is there. */
 int cli_doctor(void);
+/* cordon __options: every command word and run option, one per line, for
+ * the completion generator and the man page check (options.c). */
+int cli_print_options(void);
 
 /* Signals to cordon that belong to the command (run.c). The handlers only
  * write the signal number to a pipe; the supervising loop reads it with
