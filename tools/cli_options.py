@@ -8,7 +8,7 @@ so they cannot drift), and checks that the man page and the --help texts
 name every option (a test, so a new option fails loudly until documented).
 
   cli_options.py completions CORDON BASH_OUT ZSH_OUT
-  cli_options.py check CORDON MAN_PAGE
+  cli_options.py check CORDON MAN_PAGE [MARKDOWN...]
 """
 import re
 import subprocess
@@ -293,7 +293,7 @@ def man_has(man, spelling):
     return re.search(r"(?<![\w\\-])" + re.escape(escaped) + r"(?![\w-]|\\-)", man) is not None
 
 
-def check(cordon, man_path):
+def check(cordon, man_path, markdown_paths):
     commands, options = read_listing(cordon)
     top_help = run_cordon(cordon, "--help")
     run_help = run_cordon(cordon, "run", "--help")
@@ -314,12 +314,17 @@ def check(cordon, man_path):
         for choice in option.choices:
             if not man_has(man, choice):
                 problems.append(f"{man_path} does not name '{choice}', a value of {option.long}")
+        for path in markdown_paths:
+            with open(path, encoding="utf-8") as f:
+                if not re.search(rf"(?<![\w-]){re.escape(option.long)}(?![\w-])", f.read()):
+                    problems.append(f"{path} does not document '{option.long}'")
     for problem in problems:
         print(f"cli_options.py: {problem}", file=sys.stderr)
     if problems:
-        print(f"cli_options.py: {len(problems)} problem(s): document them in src/cli/main.c and docs/cordon.1", file=sys.stderr)
+        print(f"cli_options.py: {len(problems)} problem(s): document them in src/cli/main.c, docs/cordon.1 and the docs named", file=sys.stderr)
         return 1
-    print(f"cli_options.py: the man page and --help name all {len(commands)} command words and {len(options)} run options")
+    print(f"cli_options.py: the man page and --help name all {len(commands)} command words and {len(options)} run options"
+          + (f"; {', '.join(markdown_paths)} document every option" if markdown_paths else ""))
     return 0
 
 
@@ -332,8 +337,8 @@ def main(argv):
         with open(argv[4], "w", encoding="utf-8") as f:
             f.write(zsh_script(commands, options, top_help))
         return 0
-    if len(argv) == 4 and argv[1] == "check":
-        return check(argv[2], argv[3])
+    if len(argv) >= 4 and argv[1] == "check":
+        return check(argv[2], argv[3], argv[4:])
     print("usage:\n" + "\n".join(__doc__.strip().splitlines()[-2:]), file=sys.stderr)
     return 2
 

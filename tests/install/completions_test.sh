@@ -17,62 +17,74 @@ fail() {
 	failures=$((failures + 1))
 }
 
-# Completes LINE (the cursor at its end) in a fresh bash with the cordon
-# completion loaded, from a directory holding a subdirectory "alpha" and a
-# file "afile"; prints the candidates one per line. Words split as
-# readline splits them: at blanks, and "=" is a word of its own.
+# Completes each case's LINE (the cursor at its end) in one bash with the
+# cordon completion loaded, from a directory holding a subdirectory "alpha"
+# and a file "afile". Words split as readline splits them: at blanks, and
+# "=" is a word of its own. Prints one line per case: the sorted candidates.
 mkdir -p "$scratch/cwd/alpha"
 : >"$scratch/cwd/afile"
-complete_bash() { # complete_bash WITH_BASH_COMPLETION LINE
+complete_bash() { # complete_bash WITH_BASH_COMPLETION LINE...
 	(cd "$scratch/cwd" && bash --norc --noprofile -c '
 		[ "$1" = yes ] && . /usr/share/bash-completion/bash_completion
 		. "$2"
-		line=${3//=/ = }
-		read -ra COMP_WORDS <<<"$line"
-		[[ $3 == *" " || $3 == *= ]] && COMP_WORDS+=("")
-		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-		COMP_LINE=$3 COMP_POINT=${#3}
-		_cordon cordon "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
-		printf "%s\n" "${COMPREPLY[@]}"
-	' complete_bash "$1" "$completions/cordon" "$2")
-}
-expect() { # expect WITH LINE exact|has|lacks WORD...
-	local with=$1 line=$2 how=$3
-	shift 3
-	local got
-	got=$(complete_bash "$with" "$line" | sort -u | tr '\n' ' ')
-	local want
-	want=$(printf '%s\n' "$@" | sort -u | tr '\n' ' ')
-	local good=true word
-	case $how in
-	exact) [ "$got" = "$want" ] || good=false ;;
-	has) for word; do [[ " $got" == *" $word "* ]] || good=false; done ;;
-	lacks) for word; do [[ " $got" != *" $word "* ]] || good=false; done ;;
-	esac
-	if $good; then ok "bash ($with bash-completion): '$line' $how: $*"; else fail "bash ($with bash-completion): '$line' $how: $* (got: $got)"; fi
+		shift 2
+		for line; do
+			split=${line//=/ = }
+			read -ra COMP_WORDS <<<"$split"
+			[[ $line == *" " || $line == *= ]] && COMP_WORDS+=("")
+			COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+			COMP_LINE=$line COMP_POINT=${#line}
+			COMPREPLY=()
+			_cordon cordon "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+			printf "%s\n" "${COMPREPLY[@]}" | sort -u | tr "\n" " "
+			echo
+		done
+	' complete_bash "$1" "$completions/cordon" "${@:2}" 2>/dev/null)
 }
 
+# Each case: LINE, how (exact|has|lacks), then the words, separated by "|".
 mapfile -t long_options < <("$cordon" __options | awk -F'\t' '$1 == "option" { print $3 }')
 mapfile -t short_options < <("$cordon" __options | awk -F'\t' '$1 == "option" && $4 != "" { print $4 }')
+cases=(
+	"cordon |has|run doctor setup version --sandbox-policy-cwd"
+	"cordon d|exact|doctor"
+	"cordon run --|has|${long_options[*]}"
+	"cordon run -|has|${short_options[*]}"
+	"cordon run --mo|exact|--mode"
+	"cordon run --mode |exact|read-only workspace-write full-access"
+	"cordon run -q --network=|exact|off on proxy"
+	"cordon run -n o|exact|off on"
+	"cordon run -C |exact|alpha"
+	"cordon run --policy a|has|afile alpha"
+	"cordon run --timeout |exact|"
+	"cordon run --pty -- ls a|has|afile"
+	"cordon run -- ls --|lacks|--mode --cwd"
+	"cordon run --mode=read-only -C alpha sh -c --|lacks|--mode"
+	"cordon run -q bas|has|bash"
+	"cordon --sandbox-policy-cwd alpha |exact|read-only workspace-write danger-full-access"
+)
+lines=()
+for case in "${cases[@]}"; do lines+=("${case%%|*}"); done
 withs=(no)
 if [ -r /usr/share/bash-completion/bash_completion ]; then withs+=(yes); fi
 for with in "${withs[@]}"; do
-	expect "$with" "cordon " has run doctor setup version --sandbox-policy-cwd
-	expect "$with" "cordon d" exact doctor
-	expect "$with" "cordon run --" has "${long_options[@]}"
-	expect "$with" "cordon run -" has "${short_options[@]}"
-	expect "$with" "cordon run --mo" exact --mode
-	expect "$with" "cordon run --mode " exact read-only workspace-write full-access
-	expect "$with" "cordon run -q --network=" exact off on proxy
-	expect "$with" "cordon run -n o" exact off on
-	expect "$with" "cordon run -C " exact alpha
-	expect "$with" "cordon run --policy a" has afile alpha
-	expect "$with" "cordon run --timeout " exact
-	expect "$with" "cordon run --pty -- ls a" has afile
-	expect "$with" "cordon run -- ls --" lacks --mode --cwd
-	expect "$with" "cordon run --mode=read-only -C alpha sh -c --" lacks --mode
-	expect "$with" "cordon run -q bas" has bash
-	expect "$with" "cordon --sandbox-policy-cwd alpha " exact read-only workspace-write danger-full-access
+	mapfile -t results < <(complete_bash "$with" "${lines[@]}")
+	for i in "${!cases[@]}"; do
+		IFS='|' read -r line how words <<<"${cases[i]}"
+		got=" ${results[i]:-}"
+		want=$(printf '%s\n' $words | sort -u | tr '\n' ' ')
+		good=true
+		case $how in
+		exact) [ "$got" = " $want" ] || good=false ;;
+		has) for word in $words; do [[ $got == *" $word "* ]] || good=false; done ;;
+		lacks) for word in $words; do [[ $got != *" $word "* ]] || good=false; done ;;
+		esac
+		if $good; then
+			ok "bash ($with bash-completion): '$line' $how: $words"
+		else
+			fail "bash ($with bash-completion): '$line' $how: $words (got:$got)"
+		fi
+	done
 done
 
 # zsh: the file parses, and compinit binds it to the cordon command.
@@ -98,9 +110,11 @@ else
 	fail "an option added to the parser's table is missing from the generated completions"
 fi
 status=0
-python3 "$generator" check "$scratch/cordon-with-new-option" "$man_page" >"$scratch/check.out" 2>&1 || status=$?
+python3 "$generator" check "$scratch/cordon-with-new-option" "$man_page" "$(dirname "$man_page")/cli.md" \
+	>"$scratch/check.out" 2>&1 || status=$?
 if [ "$status" = 1 ] && grep -q "does not document '--brand-new'" "$scratch/check.out" &&
-	grep -q "'cordon run --help' does not list '--brand-new'" "$scratch/check.out"; then
+	grep -q "'cordon run --help' does not list '--brand-new'" "$scratch/check.out" &&
+	grep -q "cli.md does not document '--brand-new'" "$scratch/check.out"; then
 	ok "the man page check fails, naming it, for an option the man page and --help lack"
 else
 	fail "the man page check did not fail for an undocumented option (status $status): $(cat "$scratch/check.out")"
