@@ -235,10 +235,16 @@ static cli_parse_result missing_value(int argc, char *const *argv, char message[
 	char name[128];
 	const char *last = optind > 0 && optind <= argc ? argv[optind - 1] : "";
 
-	if (strncmp(last, "--", 2) == 0)
-		option_spelling(last, name, sizeof(name));
-	else
+	if (strncmp(last, "--", 2) != 0) {
 		snprintf(name, sizeof(name), "-%c", optopt);
+		return parse_error(message, "option '%s' needs a value: see 'cordon run --help'", name);
+	}
+	option_spelling(last, name, sizeof(name));
+	/* A value was given, so the option takes none: the BSD-derived
+	 * getopt_long of mingw-w64 reports "--pty=x" here, glibc's as an
+	 * unknown option. */
+	if (strchr(last, '=') != NULL)
+		return parse_error(message, "option '%s' takes no value: write it as %s alone", name, name);
 	return parse_error(message, "option '%s' needs a value: see 'cordon run --help'", name);
 }
 
