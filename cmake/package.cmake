@@ -14,7 +14,6 @@ enforce a policy of writable roots, protected names, unreadable paths and networ
 The package holds the cordon command, its man page and shell completions, and the C library \
 (libcordon.so.0, libcordon.a, cordon.h, cordon.pc) for programs that sandbox commands themselves.")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
-set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT) # cordon_0.1.0_amd64.deb
@@ -29,6 +28,12 @@ set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libseccomp-dev, pkg-config")
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=")
 
-set(CPACK_GENERATOR DEB)
+# On Windows `cpack` zips the same folder the workflow uploads.
+if(WIN32)
+  set(CPACK_GENERATOR ZIP)
+else()
+  set(CPACK_GENERATOR DEB)
+  set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+endif()
 set(CPACK_SOURCE_GENERATOR TGZ)
 include(CPack)
