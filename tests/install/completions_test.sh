@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The generated shell completions, driven the way the shells drive them,
+# The generated shell completions, driven the way the shells drive them
+# (bash through COMP_WORDS and _cordon, zsh typed into on a pty),
 # and the drift check's teeth: an option the parser gains shows up in the
 # completions by itself and fails the man page check until documented.
 # Usage: completions_test.sh CORDON COMPLETION_DIR CLI_OPTIONS_PY MAN_PAGE
@@ -87,11 +88,54 @@ for with in "${withs[@]}"; do
 	done
 done
 
-# zsh: the file parses, and compinit binds it to the cordon command.
+# zsh: the file parses, compinit binds it to cordon, and completion works
+# when typed: an interactive zsh on a pseudo-terminal (zsh/zpty) gets each
+# line and a TAB, then prints the edited line back.
 if command -v zsh >/dev/null; then
 	if zsh -n "$completions/_cordon"; then ok "zsh parses _cordon"; else fail "zsh cannot parse _cordon"; fi
-	bound=$(HOME=$scratch zsh -f -c "fpath=('$completions' \$fpath); autoload -Uz compinit; compinit -u -d '$scratch/zcompdump'; print -r -- \$_comps[cordon]")
-	if [ "$bound" = _cordon ]; then ok "zsh compinit binds cordon to _cordon"; else fail "zsh compinit binds cordon to '$bound', not _cordon"; fi
+	cat >"$scratch/type.zsh" <<'ZSH'
+zmodload zsh/zpty
+completions=$1 dir=$2
+shift 2
+zpty z zsh -f -i
+zpty -w z "bindkey -e; PS1='%% '; cd ${(q)dir}; fpath=(${(q)completions} \$fpath); autoload -Uz compinit; compinit -u -d ${(q)dir}/../zcompdump; print -r -- BOUND-\$_comps[cordon]-RE''ADY"
+zpty -r -m z out '*READY*% *' || exit 1
+print -r -- "${${out##*BOUND-}%%-READY*}"
+for line; do
+	zpty -w -n z "$line"$'\t\C-a'"print -r -- 'TYPED<"$'\C-e'">'"$'\n'
+	zpty -r -m z out $'*\nTYPED<*>*' || exit 1
+	out=${out##*$'\n'TYPED<}
+	out=${out%%>*}
+	print -r -- "${out%% #}"
+done
+zpty -d z
+ZSH
+	zsh_cases=(
+		"cordon do|cordon doctor"
+		"cordon run --mo|cordon run --mode"
+		"cordon run --network pr|cordon run --network proxy"
+		"cordon run --pty -q --best|cordon run --pty -q --best-effort"
+		"cordon run -C a|cordon run -C alpha"
+		"cordon run --policy af|cordon run --policy afile"
+		"cordon --sandbox-policy-cwd alpha danger|cordon --sandbox-policy-cwd alpha danger-full-access"
+	)
+	zsh_lines=()
+	for case in "${zsh_cases[@]}"; do zsh_lines+=("${case%%|*}"); done
+	mapfile -t typed < <(HOME=$scratch timeout 120 zsh -f "$scratch/type.zsh" "$completions" "$scratch/cwd" "${zsh_lines[@]}")
+	if [ "${typed[0]:-}" = _cordon ]; then
+		ok "zsh compinit binds cordon to _cordon"
+	else
+		fail "zsh compinit binds cordon to '${typed[0]:-}', not _cordon"
+	fi
+	for i in "${!zsh_cases[@]}"; do
+		want=${zsh_cases[i]#*|}
+		got=${typed[i + 1]:-}
+		if [ "$got" = "$want" ]; then
+			ok "zsh: '${zsh_lines[i]}' TAB gives '$want'"
+		else
+			fail "zsh: '${zsh_lines[i]}' TAB gives '$got', not '$want'"
+		fi
+	done
 else
 	echo "SKIP zsh checks: zsh is not installed (scripts/setup-debian.sh installs it)"
 fi
