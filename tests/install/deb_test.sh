@@ -115,6 +115,10 @@ dpkg-install)
 		echo "SKIP: needs unshare and overlayfs to install into a throwaway copy of this system"
 		exit 77
 	}
+	unshare --mount --propagation private true 2>/dev/null || {
+		echo "SKIP: cannot make a private mount namespace here, so no throwaway system to dpkg -i into"
+		exit 77
+	}
 	scratch=$(mktemp -d "${TMPDIR:-/tmp}/cordon-dpkg-test.XXXXXX")
 	trap 'rm -rf "$scratch"' EXIT
 	cp "$deb" "$scratch/cordon.deb"
@@ -130,7 +134,11 @@ dpkg-install)
 		mount -t tmpfs cordon-dpkg-test "$layers"
 		mkdir "$layers/upper" "$layers/work" "$layers/merged"
 		merged=$layers/merged
-		mount -t overlay cordon-dpkg-test -o "lowerdir=/,upperdir=$layers/upper,workdir=$layers/work" "$merged"
+		if ! mount -t overlay cordon-dpkg-test -o "lowerdir=/,upperdir=$layers/upper,workdir=$layers/work" \
+			"$merged" 2>"$layers/mount.err"; then
+			echo "SKIP: cannot put an overlay on / here ($(cat "$layers/mount.err")), so no throwaway system to dpkg -i into"
+			exit 77
+		fi
 		mount --rbind /proc "$merged/proc"
 		mount --rbind /dev "$merged/dev"
 		mount --rbind /sys "$merged/sys"
