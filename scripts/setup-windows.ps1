@@ -38,7 +38,8 @@ function Update-SessionPath {
 # A command that really runs: Windows answers "python" with a Microsoft
 # Store alias (WindowsApps\python.exe) until Python is installed.
 function Test-Command([string]$name) {
-	$found = Get-Command $name -ErrorAction SilentlyContinue | Where-Object { $_.Source -notlike "*\WindowsApps\*" }
+	$found = Get-Command $name -All -CommandType Application -ErrorAction SilentlyContinue |
+		Where-Object { $_.Source -notlike "*\WindowsApps\*" }
 	return [bool]$found
 }
 
@@ -108,4 +109,4 @@ if ($env:GITHUB_PATH) { Add-Content -Path $env:GITHUB_PATH -Value $toolchain }
 foreach ($tool in "git", "cmake", "python", "gcc", "ninja") {
 	if (-not (Test-Command $tool)) { throw "$tool is not on PATH after set-up" }
 }
-Say "all build and test dependencies are installed (gcc: $((Get-Command gcc).Source))"
+Say "all build and test dependencies are installed (gcc: $((Get-Command gcc -CommandType Application | Select-Object -First 1).Source))"
