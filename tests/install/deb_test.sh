@@ -92,14 +92,16 @@ contents)
 		fi
 	done
 	dpkg-deb -c "$deb" | sed -E 's/ -> .*//' | awk '{ print $NF }' >"$scratch/files"
-	for file in ./usr/bin/cordon ./usr/include/cordon.h ./usr/lib/libcordon.a ./usr/lib/libcordon.so.0 \
-		./usr/lib/pkgconfig/cordon.pc ./usr/share/man/man1/cordon.1 \
+	# The library directory is lib or lib/<multiarch> (a /usr-prefixed build).
+	for file in ./usr/bin/cordon ./usr/include/cordon.h './usr/lib(/[^/]+)?/libcordon.a' \
+		'./usr/lib(/[^/]+)?/libcordon.so.0' './usr/lib(/[^/]+)?/pkgconfig/cordon.pc' ./usr/share/man/man1/cordon.1 \
 		./usr/share/bash-completion/completions/cordon ./usr/share/zsh/vendor-completions/_cordon \
 		./usr/share/doc/cordon/README.md; do
-		check "the package holds ${file#.}" grep -qx -- "$file" "$scratch/files"
+		check "the package holds ${file#.}" grep -Eqx -- "$file" "$scratch/files"
 	done
 	dpkg-deb -x "$deb" "$scratch/root"
-	check "cordon.pc names the package's prefix, /usr" grep -qx 'prefix=/usr' "$scratch/root/usr/lib/pkgconfig/cordon.pc"
+	check "cordon.pc names the package's prefix, /usr" \
+		bash -c "grep -qx 'prefix=/usr' '$scratch'/root/usr/lib/*pkgconfig/cordon.pc '$scratch'/root/usr/lib/*/pkgconfig/cordon.pc 2>/dev/null"
 	check "the packaged cordon says its version" \
 		bash -c "'$scratch/root/usr/bin/cordon' version | grep -qx 'cordon $(dpkg-deb -f "$deb" Version)'"
 	sandbox_check "$scratch/root/usr/bin/cordon" "$scratch/run" "the packaged cordon" || exit 77
