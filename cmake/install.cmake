@@ -50,12 +50,13 @@ endif()
 # cordon.pc, written at install time for the prefix in use then; on
 # Windows relative to itself, since the folder is zipped and moved.
 if(CORDON_PLATFORM STREQUAL "linux")
-  set(cordon_pc_libs_private "-pthread")
-  set(cordon_pc_requires_private "libseccomp")
+  # -lseccomp, not Requires.private: libseccomp: pkg-config resolves
+  # Requires.private even for a shared link, and cordon.h needs nothing of
+  # libseccomp's, so that would demand libseccomp-dev from every user.
+  set(cordon_pc_libs_private "-pthread -lseccomp")
   set(cordon_pc_relocatable OFF)
 else()
   set(cordon_pc_libs_private "-ladvapi32 -luserenv -lws2_32 -lkernel32")
-  set(cordon_pc_requires_private "")
   set(cordon_pc_relocatable ON)
 endif()
 set(cordon_pc_output ${CMAKE_CURRENT_BINARY_DIR}/pkgconfig/cordon.pc)
@@ -66,7 +67,6 @@ install(CODE "
   set(CORDON_PC_LIBDIR_REL \"${CMAKE_INSTALL_LIBDIR}\")
   set(CORDON_PC_INCLUDEDIR_REL \"${CMAKE_INSTALL_INCLUDEDIR}\")
   set(CORDON_PC_LIBS_PRIVATE \"${cordon_pc_libs_private}\")
-  set(CORDON_PC_REQUIRES_PRIVATE \"${cordon_pc_requires_private}\")
   set(CORDON_PC_RELOCATABLE \"${cordon_pc_relocatable}\")
   include(\"${CMAKE_CURRENT_SOURCE_DIR}/cmake/write-pkgconfig.cmake\")
 ")

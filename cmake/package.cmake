@@ -20,8 +20,8 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT) # cordon_0.1.0_amd64.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# Linking a program statically against libcordon.a needs libseccomp's
-# development files too (cordon.pc: Requires.private: libseccomp).
+# Linking a program statically against libcordon.a needs libseccomp.a,
+# from libseccomp's development files (cordon.pc: Libs.private: -lseccomp).
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libseccomp-dev, pkg-config")
 # A shlibs file for programs linked against libcordon.so.0, and the
 # ldconfig trigger that goes with a shared library.

@@ -3,7 +3,7 @@
 # known then, and cordon.pc must name where the files really are.
 # Expects CORDON_PC_TEMPLATE, CORDON_PC_OUTPUT, CORDON_PC_VERSION,
 # CORDON_PC_LIBDIR_REL, CORDON_PC_INCLUDEDIR_REL, CORDON_PC_LIBS_PRIVATE and
-# CORDON_PC_REQUIRES_PRIVATE, CORDON_PC_RELOCATABLE from install(CODE).
+# CORDON_PC_RELOCATABLE from install(CODE).
 set(CORDON_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
 # A folder that may be unpacked anywhere (the Windows zip) names its
 # prefix relative to cordon.pc itself, which pkg-config resolves.

@@ -102,6 +102,9 @@ contents)
 	dpkg-deb -x "$deb" "$scratch/root"
 	check "cordon.pc names the package's prefix, /usr" \
 		bash -c "grep -qx 'prefix=/usr' '$scratch'/root/usr/lib/*pkgconfig/cordon.pc '$scratch'/root/usr/lib/*/pkgconfig/cordon.pc 2>/dev/null"
+	# A user with the package but not libseccomp-dev can still ask.
+	check "pkg-config --cflags --libs cordon needs nothing outside the package" \
+		bash -c "PKG_CONFIG_LIBDIR=\$(dirname '$scratch'/root/usr/lib/*pkgconfig/cordon.pc '$scratch'/root/usr/lib/*/pkgconfig/cordon.pc 2>/dev/null | head -n 1) pkg-config --cflags --libs cordon >/dev/null"
 	check "the packaged cordon says its version" \
 		bash -c "'$scratch/root/usr/bin/cordon' version | grep -qx 'cordon $(dpkg-deb -f "$deb" Version)'"
 	sandbox_check "$scratch/root/usr/bin/cordon" "$scratch/run" "the packaged cordon" || exit 77

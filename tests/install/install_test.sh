@@ -57,7 +57,7 @@ fi
 # pkg-config as for any staged install: the sysroot prefixes -I and -L.
 export PKG_CONFIG_PATH=$libdir/pkgconfig PKG_CONFIG_SYSROOT_DIR=$destdir
 check "pkg-config --modversion cordon is ${version#cordon }" test "$(pkg-config --modversion cordon)" = "${version#cordon }"
-check "pkg-config --static --libs cordon names libseccomp and pthread" \
+check "pkg-config --static --libs cordon adds libseccomp and pthread" \
 	bash -c 'libs=$(pkg-config --static --libs cordon); [[ $libs == *-lseccomp* && $libs == *-pthread* ]]'
 cc=${CC:-cc}
 # shellcheck disable=SC2046 # pkg-config's output is a list of words
