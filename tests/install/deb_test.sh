@@ -100,11 +100,11 @@ contents)
 		check "the package holds ${file#.}" grep -Eqx -- "$file" "$scratch/files"
 	done
 	dpkg-deb -x "$deb" "$scratch/root"
-	check "cordon.pc names the package's prefix, /usr" \
-		bash -c "grep -qx 'prefix=/usr' '$scratch'/root/usr/lib/*pkgconfig/cordon.pc '$scratch'/root/usr/lib/*/pkgconfig/cordon.pc 2>/dev/null"
+	pc=$(find "$scratch/root/usr/lib" -path '*/pkgconfig/cordon.pc' -print -quit)
+	check "cordon.pc names the package's prefix, /usr" grep -qx 'prefix=/usr' "$pc"
 	# A user with the package but not libseccomp-dev can still ask.
 	check "pkg-config --cflags --libs cordon needs nothing outside the package" \
-		bash -c "PKG_CONFIG_LIBDIR=\$(dirname '$scratch'/root/usr/lib/*pkgconfig/cordon.pc '$scratch'/root/usr/lib/*/pkgconfig/cordon.pc 2>/dev/null | head -n 1) pkg-config --cflags --libs cordon >/dev/null"
+		bash -c 'PKG_CONFIG_LIBDIR=$1 pkg-config --cflags --libs cordon >/dev/null' pc "$(dirname "$pc")"
 	check "the packaged cordon says its version" \
 		bash -c "'$scratch/root/usr/bin/cordon' version | grep -qx 'cordon $(dpkg-deb -f "$deb" Version)'"
 	sandbox_check "$scratch/root/usr/bin/cordon" "$scratch/run" "the packaged cordon" || exit 77
