@@ -73,6 +73,7 @@ for with in "${withs[@]}"; do
 	for i in "${!cases[@]}"; do
 		IFS='|' read -r line how words <<<"${cases[i]}"
 		got=" ${results[i]:-}"
+		# shellcheck disable=SC2086 # the words are a blank-separated list
 		want=$(printf '%s\n' $words | sort -u | tr '\n' ' ')
 		good=true
 		case $how in

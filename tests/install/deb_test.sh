@@ -85,7 +85,7 @@ contents)
 		installed=$(dpkg-query -W -f='${Version}' "$name" 2>/dev/null || true)
 		if [ -z "$installed" ]; then
 			fail "dependency $name is not installed here"
-		elif [ -n "$relation" ] && ! dpkg --compare-versions "$installed" ${relation%% *} "${relation#* }"; then
+		elif [ -n "$relation" ] && ! dpkg --compare-versions "$installed" "${relation%% *}" "${relation#* }"; then
 			fail "dependency $item: installed $installed does not satisfy it"
 		else
 			ok "dependency $item: installed $installed"
@@ -116,10 +116,10 @@ dpkg-install)
 		echo "SKIP: a real dpkg -i needs root (it installs into an overlay of this system, never the host)"
 		exit 77
 	}
-	command -v unshare >/dev/null && grep -qw overlay /proc/filesystems || {
+	if ! command -v unshare >/dev/null || ! grep -qw overlay /proc/filesystems; then
 		echo "SKIP: needs unshare and overlayfs to install into a throwaway copy of this system"
 		exit 77
-	}
+	fi
 	unshare --mount --propagation private true 2>/dev/null || {
 		echo "SKIP: cannot make a private mount namespace here, so no throwaway system to dpkg -i into"
 		exit 77
@@ -179,7 +179,7 @@ inside-overlay)
 	check "libcordon.so.0 is in the linker cache" bash -c "ldconfig -p | grep -q 'libcordon.so.0 '"
 	check "pkg-config finds cordon" bash -c "pkg-config --exists cordon"
 	sandbox_check cordon /tmp/run "the installed cordon" || exit 77
-	dpkg -r cordon >/tmp/dpkg-r.log 2>&1 && ok "dpkg -r removed it" || fail "dpkg -r cordon: $(cat /tmp/dpkg-r.log)"
+	if dpkg -r cordon >/tmp/dpkg-r.log 2>&1; then ok "dpkg -r removed it"; else fail "dpkg -r cordon: $(cat /tmp/dpkg-r.log)"; fi
 	check "no /usr/bin/cordon after removal" test ! -e /usr/bin/cordon
 	finish
 	;;
