@@ -10,6 +10,7 @@ packages=(
 	mingw-w64
 	python3 git curl make tmux procps iproute2 util-linux passwd time
 	ripgrep iputils-ping perl
+	dpkg-dev file man-db bash-completion zsh
 )
 if [ "${CORDON_BENCH:-0}" = 1 ]; then
 	packages+=(bubblewrap firejail hyperfine nodejs npm)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: native build with gcc (warnings are errors), every
-# ctest case (unit, Windows model, CLI, smoke), the clang build, the
-# mingw-w64 cross-build, the format check and a bounded fuzz run.
+# ctest case (unit, Windows model, CLI, smoke, install and package), the
+# clang build, the mingw-w64 cross-build and its install, the format check
+# and a bounded fuzz run.
 # Usage: scripts/test.sh            (from the repository root)
 # Env:   FUZZ_SECONDS=60  BUILD_ROOT=build-test  SKIP_FUZZ=1  SKIP_CROSS=1
 set -euo pipefail
@@ -43,6 +44,16 @@ if [ "${SKIP_CROSS:-0}" != 1 ]; then
 		-DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
 	cmake --build "$build_root/mingw" -j"$jobs"
 	ls -l "$build_root/mingw/cordon.exe"
+	# The folder the Windows workflow zips: the same install rules.
+	rm -rf "$build_root/mingw-install"
+	DESTDIR="$build_root/mingw-install" cmake --install "$build_root/mingw" --prefix /cordon >/dev/null
+	for f in bin/cordon.exe lib/libcordon.a include/cordon.h lib/pkgconfig/cordon.pc share/doc/cordon/README.md; do
+		[ -s "$build_root/mingw-install/cordon/$f" ] || {
+			echo "the mingw-w64 install lacks $f" >&2
+			exit 1
+		}
+	done
+	echo "mingw-w64 install: $(cd "$build_root/mingw-install/cordon" && find . -type f | sort | tr '\n' ' ')"
 fi
 
 if [ "${SKIP_FUZZ:-0}" != 1 ] && [ -x tests/fuzz/run.sh ]; then

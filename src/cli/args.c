@@ -22,6 +22,22 @@ enum {
 	OPT_PRINT_POLICY,
 };
 
+/* Indexed by the enums, so the names a user types and the ones the option
+ * listing offers are the same strings. */
+static const char *const mode_names[] = {
+	[CORDON_MODE_READ_ONLY] = "read-only",
+	[CORDON_MODE_WORKSPACE_WRITE] = "workspace-write",
+	[CORDON_MODE_FULL_ACCESS] = "full-access",
+	NULL,
+};
+
+static const char *const network_names[] = {
+	[CORDON_NETWORK_OFF] = "off",
+	[CORDON_NETWORK_ON] = "on",
+	[CORDON_NETWORK_PROXY] = "proxy",
+	NULL,
+};
+
 /* "+" stops at the first non-option so the command's own arguments are
  * never parsed; ":" makes a missing value distinguishable from an unknown
  * option. */
@@ -47,7 +63,33 @@ static const struct option run_long_options[] = {
 	{NULL, 0, NULL, 0},
 };
 
+/* What the value of each run option is, for the option listing the shell
+ * completions are generated from. An option missing here is still listed
+ * (as taking a VALUE), so a new option is never left out of them. */
+static const struct run_option_value {
+	const char *name;
+	const char *placeholder;
+	const char *const *choices;
+} run_option_values[] = {
+	{"cwd", "DIR", NULL},		{"mode", "MODE", mode_names}, {"writable", "DIR", NULL},
+	{"protect", "NAME", NULL},	{"deny-read", "PATH", NULL},  {"network", "MODE", network_names},
+	{"allow-domain", "NAME", NULL}, {"timeout", "SEC", NULL},     {"policy", "FILE", NULL},
+};
+
 static const char compat_option[] = "--sandbox-policy-cwd";
+
+/* The words that may follow "cordon" besides "run" and the compatibility
+ * form; a word marked alone takes no further argument. */
+static const struct command_word {
+	const char *word;
+	cli_command command;
+	bool alone;
+} command_words[] = {
+	{"doctor", CLI_COMMAND_DOCTOR, true},	{"setup", CLI_COMMAND_SETUP, true},
+	{"version", CLI_COMMAND_VERSION, true}, {"--version", CLI_COMMAND_VERSION, true},
+	{"help", CLI_COMMAND_HELP, false},	{"--help", CLI_COMMAND_HELP, false},
+	{"-h", CLI_COMMAND_HELP, false},	{"__options", CLI_COMMAND_OPTIONS, true},
+};
 
 static cli_parse_result parse_error(char message[CLI_MESSAGE_MAX], const char *format, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -61,29 +103,32 @@ static cli_parse_result parse_error(char message[CLI_MESSAGE_MAX], const char *f
 	return CLI_PARSE_ERROR;
 }
 
+static bool name_index(const char *const *names, const char *name, int *out)
+{
+	for (int i = 0; names[i] != NULL; i++) {
+		if (strcmp(names[i], name) == 0) {
+			*out = i;
+			return true;
+		}
+	}
+	return false;
+}
+
 bool cli_mode_from_name(const char *name, cordon_mode *out)
 {
-	if (strcmp(name, "read-only") == 0)
-		*out = CORDON_MODE_READ_ONLY;
-	else if (strcmp(name, "workspace-write") == 0)
-		*out = CORDON_MODE_WORKSPACE_WRITE;
-	else if (strcmp(name, "full-access") == 0)
-		*out = CORDON_MODE_FULL_ACCESS;
-	else
+	int index;
+	if (!name_index(mode_names, name, &index))
 		return false;
+	*out = (cordon_mode)index;
 	return true;
 }
 
 bool cli_network_from_name(const char *name, cordon_network *out)
 {
-	if (strcmp(name, "off") == 0)
-		*out = CORDON_NETWORK_OFF;
-	else if (strcmp(name, "on") == 0)
-		*out = CORDON_NETWORK_ON;
-	else if (strcmp(name, "proxy") == 0)
-		*out = CORDON_NETWORK_PROXY;
-	else
+	int index;
+	if (!name_index(network_names, name, &index))
 		return false;
+	*out = (cordon_network)index;
 	return true;
 }
 
@@ -194,10 +239,16 @@ static cli_parse_result missing_value(int argc, char *const *argv, char message[
 	char name[128];
 	const char *last = optind > 0 && optind <= argc ? argv[optind - 1] : "";
 
-	if (strncmp(last, "--", 2) == 0)
-		option_spelling(last, name, sizeof(name));
-	else
+	if (strncmp(last, "--", 2) != 0) {
 		snprintf(name, sizeof(name), "-%c", optopt);
+		return parse_error(message, "option '%s' needs a value: see 'cordon run --help'", name);
+	}
+	option_spelling(last, name, sizeof(name));
+	/* A value was given, so the option takes none: the BSD-derived
+	 * getopt_long of mingw-w64 reports "--pty=x" here, glibc's as an
+	 * unknown option. */
+	if (strchr(last, '=') != NULL)
+		return parse_error(message, "option '%s' takes no value: write it as %s alone", name, name);
 	return parse_error(message, "option '%s' needs a value: see 'cordon run --help'", name);
 }
 
@@ -407,14 +458,14 @@ cli_parse_result cli_args_parse(int argc, char *const *argv, cli_args *out, char
 	if (strncmp(word, compat_option, strlen(compat_option)) == 0 &&
 	    (word[strlen(compat_option)] == '\0' || word[strlen(compat_option)] == '='))
 		return parse_compat(argc, argv, out, message);
-	if (strcmp(word, "doctor") == 0)
-		return expect_no_more(argc, argv, out, CLI_COMMAND_DOCTOR, message);
-	if (strcmp(word, "setup") == 0)
-		return parse_setup(argc - 1, argv + 1, out, message);
-	if (strcmp(word, "version") == 0 || strcmp(word, "--version") == 0)
-		return expect_no_more(argc, argv, out, CLI_COMMAND_VERSION, message);
-	if (strcmp(word, "help") == 0 || strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0) {
-		out->command = CLI_COMMAND_HELP;
+	for (size_t i = 0; i < sizeof(command_words) / sizeof(command_words[0]); i++) {
+		if (strcmp(word, command_words[i].word) != 0)
+			continue;
+		if (command_words[i].command == CLI_COMMAND_SETUP)
+			return parse_setup(argc - 1, argv + 1, out, message);
+		if (command_words[i].alone)
+			return expect_no_more(argc, argv, out, command_words[i].command, message);
+		out->command = command_words[i].command;
 		return CLI_PARSE_OK;
 	}
 	if (word[0] == '-')
@@ -422,4 +473,43 @@ cli_parse_result cli_args_parse(int argc, char *const *argv, cli_args *out, char
 	return parse_error(message,
 			   "unknown command '%s': use run, doctor, setup or version; see 'cordon --help'",
 			   word);
+}
+
+/* The listing is made from the tables the parser itself uses, so it cannot
+ * name an option the parser lacks or miss one it has. */
+bool cli_run_option_at(size_t index, cli_option_info *out)
+{
+	if (index >= sizeof(run_long_options) / sizeof(run_long_options[0]) - 1)
+		return false;
+	const struct option *option = &run_long_options[index];
+	memset(out, 0, sizeof(*out));
+	out->name = option->name;
+	out->short_name = option->flag == NULL && is_short_run_option(option->val) ? (char)option->val : '\0';
+	if (option->has_arg == no_argument)
+		return true;
+	out->placeholder = "VALUE";
+	for (size_t i = 0; i < sizeof(run_option_values) / sizeof(run_option_values[0]); i++) {
+		if (strcmp(run_option_values[i].name, option->name) == 0) {
+			out->placeholder = run_option_values[i].placeholder;
+			out->choices = run_option_values[i].choices;
+		}
+	}
+	return true;
+}
+
+const char *cli_command_word_at(size_t index)
+{
+	/* "run" and the compatibility form are parsed apart from the table. */
+	static const char *const first[] = {"run", compat_option};
+	size_t first_count = sizeof(first) / sizeof(first[0]);
+	if (index < first_count)
+		return first[index];
+	index -= first_count;
+	for (size_t i = 0; i < sizeof(command_words) / sizeof(command_words[0]); i++) {
+		if (command_words[i].command == CLI_COMMAND_OPTIONS)
+			continue;
+		if (index-- == 0)
+			return command_words[i].word;
+	}
+	return NULL;
 }

@@ -19,6 +19,7 @@ typedef enum cli_command {
 	CLI_COMMAND_VERSION,
 	CLI_COMMAND_HELP,     /* cordon --help */
 	CLI_COMMAND_RUN_HELP, /* cordon run --help */
+	CLI_COMMAND_OPTIONS,  /* cordon __options: the option listing, for tools */
 } cli_command;
 
 /* Strings point into the argv that was parsed (never copied); the lists
@@ -89,5 +90,21 @@ bool cli_network_from_name(const char *name, cordon_network *out);
 /* Parses a timeout in seconds (decimal allowed, > 0) into milliseconds,
  * rounded up; false for anything else or a value too large for a run. */
 bool cli_timeout_parse(const char *text, double *seconds, unsigned *milliseconds);
+
+/* One option of 'cordon run', as the shell completions and the check of
+ * the man page see it. */
+typedef struct cli_option_info {
+	const char *name;	    /* without "--" */
+	char short_name;	    /* '\0' when there is none */
+	const char *placeholder;    /* "DIR", "MODE", ...; NULL for a flag */
+	const char *const *choices; /* NULL-terminated when the value is one of a set */
+} cli_option_info;
+
+/* The index-th option of 'cordon run', from the parser's own table; false
+ * past the last. */
+bool cli_run_option_at(size_t index, cli_option_info *out);
+/* The index-th word that may follow "cordon" (commands, --help, ...), NULL
+ * past the last. Hidden words are left out. */
+const char *cli_command_word_at(size_t index);
 
 #endif

@@ -20,6 +20,9 @@ int cli_run(const cli_args *args);
 int cli_doctor(void);
 /* cordon setup (setup.c): --plan prints the Windows setup plan as JSON. */
 int cli_setup(const cli_args *args);
+/* cordon __options: every command word and run option, one per line, for
+ * the completion generator and the man page check (options.c). */
+int cli_print_options(void);
 
 /* Signals to cordon that belong to the command (run.c). The handlers only
  * write the signal number to a pipe; the supervising loop reads it with

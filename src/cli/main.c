@@ -87,6 +87,7 @@ static int dispatch(const cli_args *args)
 	case CLI_COMMAND_VERSION: return print_and_exit("cordon " CORDON_VERSION "\n");
 	case CLI_COMMAND_HELP: return print_and_exit(top_usage);
 	case CLI_COMMAND_RUN_HELP: return print_and_exit(run_usage);
+	case CLI_COMMAND_OPTIONS: return cli_print_options();
 	}
 	return CLI_EXIT_CORDON_ERROR;
 }

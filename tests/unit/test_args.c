@@ -496,6 +496,64 @@ static void test_setup_options(void **state)
 		     "unexpected argument 'now' after 'setup': give options only; see 'cordon --help'");
 }
 
+/* The listing the completions are generated from and the man page is
+ * checked against (cordon __options) is the parser's own table: every
+ * option it lists parses, in both spellings, every choice it offers is
+ * accepted, and every command word it lists is a command. */
+static void test_option_listing_matches_the_parser(void **state)
+{
+	(void)state;
+	cli_option_info option;
+	size_t count = 0;
+	char long_form[64];
+	char short_form[3];
+
+	for (; cli_run_option_at(count, &option); count++) {
+		snprintf(long_form, sizeof(long_form), "--%s", option.name);
+		snprintf(short_form, sizeof(short_form), "-%c", option.short_name);
+		const char *value = option.choices != NULL ? option.choices[0] : "1";
+		for (int spelling = 0; spelling < (option.short_name != '\0' ? 2 : 1); spelling++) {
+			const char *word = spelling == 0 ? long_form : short_form;
+			/* With the proxy, so that --allow-domain is allowed too. */
+			parsed *p = option.placeholder != NULL
+					    ? PARSE("run", "-n", "proxy", word, value, "--print-policy")
+					    : PARSE("run", "-n", "proxy", word, "--print-policy");
+			if (p->result != CLI_PARSE_OK)
+				fail_msg("%s %s: %s", word, option.placeholder != NULL ? value : "",
+					 p->message);
+			release(p);
+		}
+		for (size_t i = 0; option.choices != NULL && option.choices[i] != NULL; i++) {
+			parsed *p = PARSE("run", long_form, option.choices[i], "--print-policy");
+			if (p->result != CLI_PARSE_OK)
+				fail_msg("%s %s: %s", long_form, option.choices[i], p->message);
+			release(p);
+		}
+		/* An option listed with a value really needs one. */
+		if (option.placeholder != NULL) {
+			parsed *p = PARSE("run", long_form);
+			assert_int_equal(p->result, CLI_PARSE_ERROR);
+			assert_non_null(strstr(p->message, "needs a value"));
+			release(p);
+		}
+	}
+	assert_int_equal(count, sizeof(run_long_options) / sizeof(run_long_options[0]) - 1);
+
+	const char *word;
+	size_t words = 0;
+	for (; (word = cli_command_word_at(words)) != NULL; words++) {
+		parsed *p = PARSE(word);
+		assert_true(p->result == CLI_PARSE_OK || strstr(p->message, "unknown") == NULL);
+		release(p);
+		assert_true(strcmp(word, "__options") != 0); /* hidden */
+	}
+	assert_true(words >= 6);
+	parsed *p = PARSE("__options");
+	assert_int_equal(p->result, CLI_PARSE_OK);
+	assert_int_equal(p->args.command, CLI_COMMAND_OPTIONS);
+	release(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_parse_twice_resets_getopt),
 		cmocka_unit_test(test_name_tables),
 		cmocka_unit_test(test_setup_options),
+		cmocka_unit_test(test_option_listing_matches_the_parser),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
