@@ -77,8 +77,17 @@ static int dispatch(const cli_args *args)
 	case CLI_COMMAND_COMPAT: return cli_run(args);
 	case CLI_COMMAND_DOCTOR: return cli_doctor();
 	case CLI_COMMAND_SETUP:
+#ifdef _WIN32
+		/* Elevated mode is the next part of the Windows backend. */
+		cli_say("setup: elevated mode is not available in this version: nothing was changed; "
+			"'cordon run --best-effort' runs in restricted-token mode ('cordon doctor' says what "
+			"it "
+			"enforces)");
+		return CLI_EXIT_CORDON_ERROR;
+#else
 		return print_and_exit("cordon setup: nothing to set up on Linux; "
 				      "run 'cordon doctor' to see what this host can enforce\n");
+#endif
 	case CLI_COMMAND_VERSION: return print_and_exit("cordon " CORDON_VERSION "\n");
 	case CLI_COMMAND_HELP: return print_and_exit(top_usage);
 	case CLI_COMMAND_RUN_HELP: return print_and_exit(run_usage);

@@ -60,9 +60,9 @@ static char *finish(line_buffer *b, size_t max, const char *what, cordon_error *
 	if (b->length > max) {
 		free(b->text);
 		cordon_fail(err, CORDON_E_INVALID,
-			    "the %s would be %zu characters, more than Windows accepts (%zu); pass fewer or "
+			    "the %s would be %lu characters, more than Windows accepts (%lu); pass fewer or "
 			    "shorter arguments",
-			    what, b->length, max);
+			    what, (unsigned long)b->length, (unsigned long)max);
 		return NULL;
 	}
 	return b->text;
@@ -215,10 +215,10 @@ char *cordon_win_batch_command_line(const char *cmd_path, const char *batch_path
 		why = unsafe_for_cmd(args[i]);
 		if (why != NULL) {
 			cordon_fail(err, CORDON_E_INVALID,
-				    "cannot pass argument %zu ('%s') to the batch file '%s' safely: %s; pass "
+				    "cannot pass argument %lu ('%s') to the batch file '%s' safely: %s; pass "
 				    "it in a file or an environment variable, or run a program instead of a "
 				    "batch file",
-				    i + 1, args[i], batch_path, why);
+				    (unsigned long)(i + 1), args[i], batch_path, why);
 			return NULL;
 		}
 	}
