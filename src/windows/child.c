@@ -72,8 +72,18 @@ ssize_t cordon_child_write(cordon_child *child, const void *data, size_t length)
 	return (ssize_t)done;
 }
 
+/* What a console reader takes for end of input at the start of a line:
+ * Ctrl-Z, then Enter. */
+static const char console_eof[] = "\x1a\r";
+
 cordon_code cordon_child_close_stdin(cordon_child *child, cordon_error *err)
 {
+	if (child != NULL && child->stdio_mode == CORDON_STDIO_PTY) {
+		if (cordon_child_write(child, console_eof, sizeof(console_eof) - 1) < 0)
+			return cordon_fail(err, CORDON_E_SYSTEM,
+					   "cannot send end of input to the command's terminal");
+		return CORDON_OK;
+	}
 	if (child == NULL || child->stdio_mode != CORDON_STDIO_PIPES)
 		return cordon_fail(err, CORDON_E_STATE,
 				   "the command has no input pipe to close in this stdio mode");
@@ -86,23 +96,24 @@ cordon_code cordon_child_close_stdin(cordon_child *child, cordon_error *err)
 ssize_t cordon_child_read(cordon_child *child, cordon_stream stream, void *buffer, size_t length,
 			  int timeout_ms)
 {
-	if (child == NULL || child->stdio_mode != CORDON_STDIO_PIPES ||
-	    (stream != CORDON_STREAM_STDOUT && stream != CORDON_STREAM_STDERR)) {
+	bool pipes = child != NULL && child->stdio_mode == CORDON_STDIO_PIPES &&
+		     (stream == CORDON_STREAM_STDOUT || stream == CORDON_STREAM_STDERR);
+	bool pty = child != NULL && child->stdio_mode == CORDON_STDIO_PTY && stream == CORDON_STREAM_PTY;
+	if (!pipes && !pty) {
 		errno = EBADF;
 		return -1;
 	}
-	win_reader *reader = &child->stdio.readers[stream == CORDON_STREAM_STDOUT ? 0 : 1];
+	win_reader *reader = &child->stdio.readers[stream == CORDON_STREAM_STDERR ? 1 : 0];
 	return (ssize_t)win_reader_read(reader, buffer, length, timeout_ms);
 }
 
 cordon_code cordon_child_resize(cordon_child *child, unsigned short rows, unsigned short cols,
 				cordon_error *err)
 {
-	(void)child;
-	(void)rows;
-	(void)cols;
-	return cordon_fail(err, CORDON_E_STATE,
-			   "the command has no terminal to resize (no --pty on Windows yet)");
+	if (child == NULL || child->stdio_mode != CORDON_STDIO_PTY)
+		return cordon_fail(err, CORDON_E_STATE,
+				   "the command has no terminal to resize (it runs without --pty)");
+	return win_pty_resize(&child->stdio, rows, cols, err);
 }
 
 cordon_code cordon_child_terminate(cordon_child *child, cordon_error *err)
@@ -229,9 +240,12 @@ cordon_code cordon_child_wait(cordon_child *child, int timeout_ms, cordon_exit *
 		DWORD slice = until(wait_deadline);
 		if (slice == INFINITE || slice > 1000)
 			slice = 1000;
-		if (win_job_wait_empty(&child->job, slice))
+		if (win_job_wait_empty(&child->job, slice)) {
 			fill_exit(child);
-		else if (GetTickCount64() >= wait_deadline)
+			/* Every process is gone: the terminal's output ends once
+			 * its host has written what is left. */
+			win_pty_close(&child->stdio);
+		} else if (GetTickCount64() >= wait_deadline)
 			return cordon_fail(err, CORDON_E_TIMEOUT, "a process of the command is still ending");
 	}
 	*out = child->exit;

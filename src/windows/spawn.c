@@ -93,12 +93,8 @@ static cordon_code check_options(const cordon_resolved *policy, const cordon_spa
 	if (options->argv == NULL || options->argv[0] == NULL || options->argv[0][0] == '\0')
 		return cordon_fail(err, CORDON_E_INVALID,
 				   "no program to run: give the command to run after '--'");
-	if (options->stdio == CORDON_STDIO_PTY)
-		return cordon_fail(
-			err, CORDON_E_UNSUPPORTED,
-			"--pty is not available on Windows in this version (ConPTY is not built yet); "
-			"nothing was run; run without --pty");
-	if (options->stdio != CORDON_STDIO_INHERIT && options->stdio != CORDON_STDIO_PIPES)
+	if (options->stdio != CORDON_STDIO_INHERIT && options->stdio != CORDON_STDIO_PIPES &&
+	    options->stdio != CORDON_STDIO_PTY)
 		return cordon_fail(err, CORDON_E_INVALID, "unknown stdio mode %d", (int)options->stdio);
 	return CORDON_OK;
 }
@@ -178,6 +174,7 @@ static cordon_code start_process(cordon_child *child, launch *l, cordon_error *e
 	PROCESS_INFORMATION info = {0};
 	cordon_code code = CORDON_OK;
 	HANDLE handles[3];
+	bool pty = child->stdio_mode == CORDON_STDIO_PTY;
 
 	InitializeProcThreadAttributeList(NULL, 1, 0, &size);
 	startup.lpAttributeList = malloc(size);
@@ -188,25 +185,29 @@ static cordon_code start_process(cordon_child *child, launch *l, cordon_error *e
 		return win_fail(err, GetLastError(), "cannot prepare the command's start attributes");
 	}
 	/* Exactly the three standard handles; every other inheritable
-	 * handle cordon's process holds stays out. */
+	 * handle cordon's process holds stays out. With a pseudo console the
+	 * command inherits nothing, and its standard handles are set to NULL
+	 * so Windows gives it the console's, never cordon's own. */
 	for (int i = 0; i < 3; i++)
 		handles[i] = child->stdio.child[i];
-	if (!UpdateProcThreadAttribute(startup.lpAttributeList, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, handles,
-				       sizeof(handles), NULL, NULL)) {
+	if (pty)
+		code = win_pty_attach(&child->stdio, startup.lpAttributeList, err);
+	else if (!UpdateProcThreadAttribute(startup.lpAttributeList, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
+					    handles, sizeof(handles), NULL, NULL))
 		code = win_fail(err, GetLastError(), "cannot limit the handles the command inherits");
+	if (code != CORDON_OK)
 		goto done;
-	}
 	startup.StartupInfo.cb = sizeof(startup);
-	startup.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+	startup.StartupInfo.dwFlags = pty && !win_pty_needs_null_std_handles() ? 0 : STARTF_USESTDHANDLES;
 	startup.StartupInfo.hStdInput = handles[0];
 	startup.StartupInfo.hStdOutput = handles[1];
 	startup.StartupInfo.hStdError = handles[2];
 	DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
 	BOOL created =
 		l->token != NULL
-			? CreateProcessAsUserW(l->token, l->application, l->command_line, NULL, NULL, TRUE,
+			? CreateProcessAsUserW(l->token, l->application, l->command_line, NULL, NULL, !pty,
 					       flags, l->environment, l->cwd, &startup.StartupInfo, &info)
-			: CreateProcessW(l->application, l->command_line, NULL, NULL, TRUE, flags,
+			: CreateProcessW(l->application, l->command_line, NULL, NULL, !pty, flags,
 					 l->environment, l->cwd, &startup.StartupInfo, &info);
 	if (!created) {
 		DWORD error = GetLastError();
@@ -279,7 +280,7 @@ cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_optio
 	child->timeout_ms = options->timeout_ms;
 	code = win_job_create(&child->job, err);
 	if (code == CORDON_OK)
-		code = win_stdio_prepare(options->stdio, &child->stdio, err);
+		code = win_stdio_prepare(options->stdio, options->rows, options->cols, &child->stdio, err);
 	if (code == CORDON_OK)
 		code = start_process(child, &l, err);
 	launch_free(&l);

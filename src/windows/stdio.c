@@ -38,13 +38,11 @@ static cordon_code inherit_standard(win_stdio *stdio, cordon_error *err)
 	return CORDON_OK;
 }
 
-/* An inbound pipe: the parent's overlapped read end, the command's
- * inheritable write end. */
-static cordon_code make_output_pipe(win_reader *reader, HANDLE *child_end, cordon_error *err)
+cordon_code win_output_pipe(win_reader *reader, HANDLE *child_end, bool inheritable, cordon_error *err)
 {
 	static volatile LONG serial;
 	wchar_t name[96];
-	SECURITY_ATTRIBUTES inherit = {sizeof(inherit), NULL, TRUE};
+	SECURITY_ATTRIBUTES inherit = {sizeof(inherit), NULL, inheritable ? TRUE : FALSE};
 
 	swprintf(name, sizeof(name) / sizeof(name[0]), L"\\\\.\\pipe\\cordon-%lu-%llu-%ld",
 		 (unsigned long)GetCurrentProcessId(), (unsigned long long)GetTickCount64(),
@@ -68,22 +66,20 @@ static cordon_code make_output_pipe(win_reader *reader, HANDLE *child_end, cordo
 	return CORDON_OK;
 }
 
-cordon_code win_stdio_prepare(cordon_stdio mode, win_stdio *stdio, cordon_error *err)
+cordon_code win_stdio_prepare(cordon_stdio mode, unsigned short rows, unsigned short cols, win_stdio *stdio,
+			      cordon_error *err)
 {
 	memset(stdio, 0, sizeof(*stdio));
 	if (mode == CORDON_STDIO_INHERIT)
 		return inherit_standard(stdio, err);
-	if (mode != CORDON_STDIO_PIPES)
-		return cordon_fail(
-			err, CORDON_E_UNSUPPORTED,
-			"--pty is not available on Windows in this version (ConPTY is not built yet); "
-			"nothing was run; run without --pty");
+	if (mode == CORDON_STDIO_PTY)
+		return win_pty_open(stdio, rows, cols, err);
 	if (!CreatePipe(&stdio->child[0], &stdio->stdin_write, NULL, PIPE_BUFFER_BYTES))
 		return win_fail(err, GetLastError(), "cannot create a pipe for the command's input");
 	if (!SetHandleInformation(stdio->child[0], HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT))
 		return win_fail(err, GetLastError(), "cannot pass the input pipe to the command");
 	for (int i = 0; i < 2; i++) {
-		cordon_code code = make_output_pipe(&stdio->readers[i], &stdio->child[i + 1], err);
+		cordon_code code = win_output_pipe(&stdio->readers[i], &stdio->child[i + 1], true, err);
 		if (code != CORDON_OK)
 			return code;
 	}
@@ -97,6 +93,13 @@ void win_stdio_close_child_ends(win_stdio *stdio)
 			CloseHandle(stdio->child[i]);
 		stdio->child[i] = NULL;
 	}
+	/* The pseudo console holds its own copies. */
+	if (stdio->pty_input_read != NULL)
+		CloseHandle(stdio->pty_input_read);
+	if (stdio->pty_output_write != NULL)
+		CloseHandle(stdio->pty_output_write);
+	stdio->pty_input_read = NULL;
+	stdio->pty_output_write = NULL;
 }
 
 static size_t hand_out(win_reader *reader, void *buffer, size_t length)
@@ -194,6 +197,14 @@ void win_stdio_close(win_stdio *stdio)
 	if (stdio->stdin_write != NULL)
 		CloseHandle(stdio->stdin_write);
 	stdio->stdin_write = NULL;
+	win_pty_close(stdio);
+	/* Closing the output end first lets a pseudo console blocked on a
+	 * write see the pipe break and exit. */
 	close_reader(&stdio->readers[0]);
 	close_reader(&stdio->readers[1]);
+	if (stdio->pty_closer != NULL) {
+		WaitForSingleObject(stdio->pty_closer, 10000);
+		CloseHandle(stdio->pty_closer);
+		stdio->pty_closer = NULL;
+	}
 }

@@ -130,19 +130,46 @@ typedef struct win_reader {
 } win_reader;
 
 typedef struct win_stdio {
-	/* The command's three standard handles, inheritable; owned here. */
+	/* INHERIT, PIPES: the command's three standard handles, inheritable;
+	 * owned here. PTY: none (the command inherits no handle). */
 	HANDLE child[3];
-	/* PIPES: the parent's ends. */
+	/* PIPES: the parent's ends. PTY: stdin_write is the terminal's input,
+	 * readers[0] its output. */
 	HANDLE stdin_write;
 	win_reader readers[2]; /* stdout, stderr */
+	/* PTY: the pseudo console and its ends of the two pipes. */
+	void *pseudo_console; /* HPCON */
+	HANDLE pty_input_read;
+	HANDLE pty_output_write;
+	HANDLE pty_closer; /* the thread closing the pseudo console */
 } win_stdio;
 
-cordon_code win_stdio_prepare(cordon_stdio mode, win_stdio *stdio, cordon_error *err);
+cordon_code win_stdio_prepare(cordon_stdio mode, unsigned short rows, unsigned short cols, win_stdio *stdio,
+			      cordon_error *err);
+/* An inbound pipe: *reader gets the parent's overlapped read end,
+ * *child_end the writing end (inheritable when asked). */
+cordon_code win_output_pipe(win_reader *reader, HANDLE *child_end, bool inheritable, cordon_error *err);
 /* Closes the command's ends in this process once it has its copies. */
 void win_stdio_close_child_ends(win_stdio *stdio);
 /* Reads as cordon_child_read does. */
 long long win_reader_read(win_reader *reader, void *buffer, size_t length, int timeout_ms);
 void win_stdio_close(win_stdio *stdio);
+
+/* ------------------------------------------------------------ conpty.c */
+
+/* PTY mode: the two pipes and the pseudo console, rows x cols (0: 24 x 80). */
+cordon_code win_pty_open(win_stdio *stdio, unsigned short rows, unsigned short cols, cordon_error *err);
+/* Adds PROC_THREAD_ATTRIBUTE_PSEUDOCONSOLE to list. */
+cordon_code win_pty_attach(win_stdio *stdio, LPPROC_THREAD_ATTRIBUTE_LIST list, cordon_error *err);
+cordon_code win_pty_resize(win_stdio *stdio, unsigned short rows, unsigned short cols, cordon_error *err);
+/* Closes the pseudo console on a thread of its own; its output pipe then
+ * ends once drained. */
+void win_pty_close(win_stdio *stdio);
+/* Whether cordon's three standard handles are all console handles. */
+bool win_own_stdio_is_console(void);
+/* Whether a PTY command must be started with STARTF_USESTDHANDLES and
+ * NULL standard handles (see conpty.c). */
+bool win_pty_needs_null_std_handles(void);
 
 /* ------------------------------------------------------------ spawn.c / child.c */
 

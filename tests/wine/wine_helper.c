@@ -14,6 +14,8 @@
  *   probe-handle VALUE PATH exit 3 and print "leaked" when handle VALUE is
  *                          open on a file whose path ends with PATH's name,
  *                          else print "absent"
+ *   pty-line               on a terminal: "ready", "got:LINE" per line,
+ *                          "got-eof" at end of input, exit 7
  *   crash                  an access violation */
 #include <windows.h>
 #include <shellapi.h>
@@ -148,6 +150,24 @@ static int do_probe_handle(const char *value, const char *path)
 	return 0;
 }
 
+/* On a terminal: says "ready", answers each line with "got:LINE" and end
+ * of input with "got-eof", then exits 7. No spaces: the console host
+ * renders a space as a cursor movement. */
+static int do_pty_line(void)
+{
+	char line[256];
+	printf("ready\n");
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		printf("got:%s\n", line);
+		fflush(stdout);
+	}
+	printf("got-eof\n");
+	fflush(stdout);
+	return 7;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -176,6 +196,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(what, "probe-handle") == 0 && argc == 4)
 		return do_probe_handle(argv[2], argv[3]);
+	if (strcmp(what, "pty-line") == 0)
+		return do_pty_line();
 	if (strcmp(what, "crash") == 0) {
 		volatile int *nowhere = NULL;
 		*nowhere = 1;
