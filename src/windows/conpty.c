@@ -14,8 +14,11 @@
  * Wine 8 differs: with the flag the command gets NULL handles, and
  * without it the command gets the pseudo console (when cordon's process
  * has a console) whatever cordon's own handles are. Under Wine the flag is
- * therefore never set: the one branch of this file the Wine tests cannot
- * reach is the Windows one with redirected handles. Closing
+ * therefore never set, and cordon's process gets a console of its own
+ * first, once (FreeConsole, AllocConsole: windows-facts.md; Wine leaves
+ * redirected standard handles as they are): the one branch of this file
+ * the Wine tests cannot reach is the Windows one with redirected
+ * handles. Closing
  * the pseudo console waits for its host to exit, which waits for its last
  * output to be read, so it is closed on a thread of its own. Resizing is a
  * stub under Wine (E_NOTIMPL). */
@@ -28,11 +31,18 @@
 
 #include "core/error.h"
 
+static bool running_under_wine(void);
+
 cordon_code win_pty_open(win_stdio *stdio, unsigned short rows, unsigned short cols, cordon_error *err)
 {
 	HANDLE output_write = NULL;
 	COORD size = {(SHORT)(cols ? cols : 80), (SHORT)(rows ? rows : 24)};
 
+	static volatile LONG wine_console_made;
+	if (running_under_wine() && InterlockedExchange(&wine_console_made, 1) == 0) {
+		FreeConsole();
+		AllocConsole();
+	}
 	if (!CreatePipe(&stdio->pty_input_read, &stdio->stdin_write, NULL, 0))
 		return win_fail(err, GetLastError(),
 				"cannot create the input pipe of the command's terminal");

@@ -135,6 +135,12 @@ cordon_code cordon_probe_host(cordon_host_report *out, cordon_error *err)
 	missing(out, "private desktop", "not built in this version",
 		"the command shares your desktop (windows, Start-Process of a URL)",
 		"none yet; the job's UI limits still apply");
-	missing(out, "ConPTY (--pty)", "not built in this version", "--pty runs refuse", "run without --pty");
+	HMODULE kernel32 = GetModuleHandleW(L"kernel32.dll");
+	if (kernel32 != NULL && GetProcAddress(kernel32, "CreatePseudoConsole") != NULL)
+		snprintf(add(out, "ConPTY (--pty)", CORDON_FEATURE_AVAILABLE)->detail, sizeof(detail), "%s",
+			 "a pseudo console under the same token and job");
+	else
+		missing(out, "ConPTY (--pty)", "CreatePseudoConsole is missing (Windows before 10 1809)",
+			"--pty runs refuse", "update Windows, or run without --pty");
 	return CORDON_OK;
 }

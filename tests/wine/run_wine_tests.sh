@@ -191,8 +191,15 @@ check "a batch-file argument with & reaches the batch file quoted, as one argume
 	grep -qx 'ARG\["a&echo INJECTED"\]' "$work/out.lf"
 check "  ... and no second command ran" test "$(grep -c INJECTED "$work/out")" = 1
 
-run_cordon run --best-effort --pty -C "$ws_w" -- "$helper_w" exit 0
-check "--pty refuses (125) until ConPTY is built" test $? = 125
+printf 'typed-line\r' | timeout 120 wine "$cordon" run --best-effort -q --pty -C "$ws_w" -- "$helper_w" pty-line \
+	>"$work/out" 2>"$work/err"
+status=$?
+# The console host renders VT: drop escape sequences and carriage returns.
+perl -pe 's/\e\[[0-?]*[ -\/]*[@-~]//g; s/\e\][^\a]*\a//g; s/\r//g' "$work/out" >"$work/out.text"
+check "--pty: the command runs on a pseudo console and its output comes back" grep -q '^ready' "$work/out.text"
+check "--pty: piped input reaches the command" grep -q 'got:typed-line' "$work/out.text"
+check "--pty: the end of cordon's input is end of input for the command" grep -q 'got-eof' "$work/out.text"
+check "--pty: the command's exit status (7) is cordon's" test "$status" = 7
 run_cordon setup
 check "cordon setup refuses (125): elevated mode is not built" test $? = 125
 run_cordon doctor
@@ -201,6 +208,7 @@ check "doctor lists both modes: elevated not set up, restricted-token available 
 	grep -q "MISSING  elevated mode: not set up" "$work/out"
 check "  ... restricted-token mode" grep -q "ok       restricted-token mode" "$work/out"
 check "  ... the delete-child reading, not probed" grep -q "delete-child: not probed" "$work/out"
+check "  ... ConPTY" grep -q "ok       ConPTY" "$work/out"
 
 echo "$failures failure(s)"
 [ "$failures" = 0 ]

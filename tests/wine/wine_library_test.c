@@ -387,11 +387,6 @@ int main(int argc, char **argv)
 	test_twenty_mib_each(policy);
 	test_timeout_and_terminate(policy);
 	test_handle_list(policy);
-	/* Under Wine a pseudo console reaches the command only when the
-	 * process creating it has a console (windows-facts.md); run from a
-	 * script it has none. The standard handles stay the files they are. */
-	FreeConsole();
-	check(AllocConsole(), "pty: this test process gets a console of its own (Wine needs it)");
 	test_pty(policy);
 	cordon_resolved_free(policy);
 	printf("%d failure%s\n", failures, failures == 1 ? "" : "s");
