@@ -112,6 +112,11 @@ static cordon_code prepare(const cordon_resolved *policy, const cordon_spawn_opt
 	cordon_code code = CORDON_OK;
 	bool stubs = mode != WIN_MODE_FULL_ACCESS && cordon_resolved_network(policy) != CORDON_NETWORK_ON;
 
+	if (mode != WIN_MODE_FULL_ACCESS) {
+		code = win_paths_check(policy, err);
+		if (code != CORDON_OK)
+			return code;
+	}
 	if (stubs) {
 		code = win_stubs_install(cordon_resolved_state_dir(policy), &stub_dir, err);
 		if (code != CORDON_OK)

@@ -155,6 +155,12 @@ void win_stdio_close_child_ends(win_stdio *stdio);
 long long win_reader_read(win_reader *reader, void *buffer, size_t length, int timeout_ms);
 void win_stdio_close(win_stdio *stdio);
 
+/* ------------------------------------------------------------ paths.c */
+
+/* Refuses (CORDON_E_UNTRUSTED_LINK) a working directory or root whose
+ * real path (GetFinalPathNameByHandleW) differs from the resolved one. */
+cordon_code win_paths_check(const cordon_resolved *policy, cordon_error *err);
+
 /* ------------------------------------------------------------ conpty.c */
 
 /* PTY mode: the two pipes and the pseudo console, rows x cols (0: 24 x 80). */

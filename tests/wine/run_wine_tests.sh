@@ -35,7 +35,7 @@ cmake --build "$mingw" -j"$(nproc)" >/dev/null || {
 }
 
 mkdir -p "$work"
-work=$(cd "$work" && pwd)
+work=$(cd "$work" && pwd -P)
 export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 unset DISPLAY WAYLAND_DISPLAY
 # One prefix per build directory, booted once; concurrent runs wait.
@@ -209,6 +209,16 @@ check "doctor lists both modes: elevated not set up, restricted-token available 
 check "  ... restricted-token mode" grep -q "ok       restricted-token mode" "$work/out"
 check "  ... the delete-child reading, not probed" grep -q "delete-child: not probed" "$work/out"
 check "  ... ConPTY" grep -q "ok       ConPTY" "$work/out"
+
+mkdir -p "$work/real-ws"
+ln -sfn "$work/real-ws" "$work/linked-ws"
+run_cordon run --best-effort -C "$(winpath "$work/linked-ws")" -- "$helper_w" args should-not-run
+status=$?
+check "a working directory reached through a link (a Linux symlink under Wine's Z:) is refused: 125, nothing run" \
+	test "$status" = 125 -a ! -s "$work/out"
+check "  ... saying what it really is" grep -q "is really .*real-ws" "$work/err"
+run_cordon run --best-effort -C "$(winpath "$work/real-ws")" -- "$helper_w" exit 0
+check "  ... control: the real path runs" test $? = 0
 
 echo "$failures failure(s)"
 [ "$failures" = 0 ]
