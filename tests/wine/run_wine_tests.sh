@@ -210,6 +210,13 @@ check "  ... restricted-token mode" grep -q "ok       restricted-token mode" "$w
 check "  ... the delete-child reading, not probed" grep -q "delete-child: not probed" "$work/out"
 check "  ... ConPTY" grep -q "ok       ConPTY" "$work/out"
 
+secret=$(ls "$WINEPREFIX"/drive_c/users/*/AppData/Local/cordon/install-secret 2>/dev/null | head -1)
+check "the per-install secret exists and is 32 bytes (its user-only DACL: Windows host only)" \
+	test -n "$secret" -a "$(stat -c %s "$secret" 2>/dev/null)" = 32
+before=$(sha256sum "$secret" 2>/dev/null)
+run_cordon run --best-effort -q -C "$ws_w" -- "$helper_w" exit 0
+check "  ... and is made once: a second run keeps it" test "$(sha256sum "$secret" 2>/dev/null)" = "$before"
+
 mkdir -p "$work/real-ws"
 ln -sfn "$work/real-ws" "$work/linked-ws"
 run_cordon run --best-effort -C "$(winpath "$work/linked-ws")" -- "$helper_w" args should-not-run

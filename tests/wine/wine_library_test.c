@@ -244,11 +244,13 @@ static void test_timeout_and_terminate(const cordon_resolved *policy)
 
 	child = spawn(policy, argv, CORDON_STDIO_PIPES, 0);
 	Sleep(200);
+	check(child != NULL && cordon_child_signal(child, 2, &err) == CORDON_E_UNSUPPORTED,
+	      "a signal Windows cannot deliver (SIGINT) is refused, not ignored (%s)", err.message);
 	if (child != NULL)
-		cordon_child_terminate(child, &err);
+		cordon_child_signal(child, 15, &err);
 	e = wait_for(child);
 	check(e.kind == CORDON_EXIT_SIGNAL && cordon_exit_status(&e) == 137,
-	      "cordon_child_terminate ends the run, reported as on Linux (137)");
+	      "SIGTERM through cordon_child_signal ends the run, reported as on Linux (137)");
 	cordon_child_free(child);
 }
 
