@@ -17,6 +17,9 @@
  *   cordon_child_wait(c, -1, &e, &err);
  *   int status = cordon_exit_status(&e);
  *
+ * Strings are UTF-8 on every platform (on Windows the backend converts
+ * them to UTF-16 for the system).
+ *
  * Ownership: functions named *_new, *_resolve, cordon_spawn and those
  * documented as "allocates" hand the caller an object it must release with
  * the matching *_free (or free() for plain strings).
@@ -216,8 +219,12 @@ typedef enum cordon_stream {
 } cordon_stream;
 
 /* The parent's end of a stream, or -1 when the stdio mode has none. The
- * descriptor stays owned by the child object; use it for poll(). */
+ * descriptor stays owned by the child object; use it for poll(). On
+ * Windows always -1 (the pipes are handles): read with cordon_child_read,
+ * which takes a timeout. */
 int cordon_child_fd(const cordon_child *child, cordon_stream stream);
+/* The command's process id (on Windows the process id of the root; pid_t
+ * is 64 bits wide there under mingw-w64, and ssize_t likewise). */
 pid_t cordon_child_pid(const cordon_child *child);
 
 /* Input to the command (stdin pipe or pty). Returns bytes written or -1. */
@@ -231,7 +238,9 @@ ssize_t cordon_child_read(cordon_child *child, cordon_stream stream, void *buffe
 			  int timeout_ms);
 cordon_code cordon_child_resize(cordon_child *child, unsigned short rows, unsigned short cols,
 				cordon_error *err);
-/* Delivers a signal to the command (not to cordon's supervisor). */
+/* Delivers a signal to the command (not to cordon's supervisor). On
+ * Windows only SIGTERM and 9 (SIGKILL), which end the whole tree;
+ * anything else is CORDON_E_UNSUPPORTED. */
 cordon_code cordon_child_signal(cordon_child *child, int signal_number, cordon_error *err);
 /* Kills the whole process tree of the run now. */
 cordon_code cordon_child_terminate(cordon_child *child, cordon_error *err);
@@ -251,10 +260,10 @@ typedef enum cordon_exit_kind {
 
 typedef struct cordon_exit {
 	cordon_exit_kind kind;
-	int code;	   /* CORDON_EXIT_CODE */
+	int code;	   /* CORDON_EXIT_CODE; on Windows the full 32-bit code, e.g. an NTSTATUS */
 	int signal_number; /* CORDON_EXIT_SIGNAL */
 	double seconds;	   /* wall time from spawn to exit */
-	char detail[256];  /* for NOT_FOUND / NOT_EXECUTABLE: what and why */
+	char detail[256];  /* NOT_FOUND / NOT_EXECUTABLE: what and why; Windows CODE: the NTSTATUS named */
 } cordon_exit;
 
 /* Waits up to timeout_ms (-1: forever) for the run to end; the spawn

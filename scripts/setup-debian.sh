@@ -8,6 +8,11 @@ packages=(
 	build-essential cmake pkg-config clang clang-format
 	libseccomp-dev libcmocka-dev
 	mingw-w64
+	# Wine runs the Windows build's plumbing tests (tests/wine). Debian 12:
+	# wine64 is the 64-bit loader and wineserver; wine provides the wine,
+	# wineboot and wineserver commands (alternatives). 64-bit only: no
+	# i386 architecture, no wine32 (wine64 only recommends it).
+	wine wine64
 	python3 git curl make tmux procps iproute2 util-linux passwd time
 	ripgrep iputils-ping perl
 	dpkg-dev file man-db bash-completion zsh

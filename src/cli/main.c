@@ -92,11 +92,44 @@ static int dispatch(const cli_args *args)
 	return CLI_EXIT_CORDON_ERROR;
 }
 
+#ifdef _WIN32
+#include <windows.h>
+
+#include <shellapi.h>
+#include <stdlib.h>
+
+/* The library takes UTF-8 on Windows; main's argv is in the ANSI code
+ * page, which cannot hold every name. Allocates a UTF-8 argv from the
+ * UTF-16 command line (kept for the life of the process), or returns
+ * argv unchanged when that fails. */
+static char **utf8_arguments(int argc, char **argv)
+{
+	int count = 0;
+	wchar_t **wide = CommandLineToArgvW(GetCommandLineW(), &count);
+	if (wide == NULL || count != argc)
+		return argv;
+	char **utf8 = calloc((size_t)count + 1, sizeof(*utf8));
+	for (int i = 0; utf8 != NULL && i < count; i++) {
+		int bytes = WideCharToMultiByte(CP_UTF8, 0, wide[i], -1, NULL, 0, NULL, NULL);
+		utf8[i] = bytes > 0 ? malloc((size_t)bytes) : NULL;
+		if (utf8[i] == NULL ||
+		    WideCharToMultiByte(CP_UTF8, 0, wide[i], -1, utf8[i], bytes, NULL, NULL) != bytes)
+			return argv;
+	}
+	LocalFree(wide);
+	return utf8 != NULL ? utf8 : argv;
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	char message[CLI_MESSAGE_MAX];
 	cli_args args;
 	int status;
+
+#ifdef _WIN32
+	argv = utf8_arguments(argc, argv);
+#endif
 
 	switch (cli_args_parse(argc, argv, &args, message)) {
 	case CLI_PARSE_OK: status = dispatch(&args); break;

@@ -259,6 +259,11 @@ static void say_after_run(const cli_args *args, const cordon_exit *exit_info)
 			cli_say("cannot run '%s': not executable", program);
 		break;
 	case CORDON_EXIT_CODE:
+		/* Windows: an exception's NTSTATUS, named (the code itself is
+		 * cordon's exit status, unchanged). */
+		if (exit_info->detail[0] != '\0' && !args->quiet)
+			cli_say("%s", exit_info->detail);
+		break;
 	case CORDON_EXIT_SIGNAL: break;
 	}
 }

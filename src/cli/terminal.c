@@ -332,17 +332,45 @@ cordon_code cli_terminal_relay(cordon_child *child, cordon_exit *exit_info, cord
 	return CORDON_OK;
 }
 #else
-#include <stdio.h>
+/* Windows: the console in raw VT mode, relayed to and from the pseudo
+ * console the command runs on. Console input is read on a thread of its
+ * own (a console handle cannot be waited on for "a line is ready" the way
+ * poll works); output is read here with a timeout, between waits. */
+#include <windows.h>
 
-/* Windows: the ConPTY session is not built yet (docs/windows.md says how
- * it will slot into cordon_spawn); --pty refuses rather than run the
- * command some other way. */
+#include <io.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define RELAY_SLICE_MS 50
+
+static HANDLE console_in = INVALID_HANDLE_VALUE;
+static HANDLE console_out = INVALID_HANDLE_VALUE;
+static DWORD saved_in_mode;
+static DWORD saved_out_mode;
+static volatile LONG raw_active;
+
 void cli_terminal_restore(void)
 {
+	if (InterlockedExchange(&raw_active, 0) == 0)
+		return;
+	SetConsoleMode(console_in, saved_in_mode);
+	SetConsoleMode(console_out, saved_out_mode);
 }
 
 void cli_terminal_enter_raw(void)
 {
+	console_in = GetStdHandle(STD_INPUT_HANDLE);
+	console_out = GetStdHandle(STD_OUTPUT_HANDLE);
+	if (!GetConsoleMode(console_in, &saved_in_mode) || !GetConsoleMode(console_out, &saved_out_mode))
+		return; /* not a console: bytes pass as they are */
+	/* No line editing, echo or Ctrl-C handling here: the command's
+	 * console does them. Keys arrive as VT sequences. */
+	SetConsoleMode(console_in, ENABLE_VIRTUAL_TERMINAL_INPUT);
+	SetConsoleMode(console_out,
+		       saved_out_mode | ENABLE_PROCESSED_OUTPUT | ENABLE_VIRTUAL_TERMINAL_PROCESSING);
+	InterlockedExchange(&raw_active, 1);
+	atexit(cli_terminal_restore);
 }
 
 bool cli_terminal_is_raw(void)
@@ -352,20 +380,87 @@ bool cli_terminal_is_raw(void)
 
 bool cli_terminal_size(unsigned short *rows, unsigned short *cols)
 {
-	(void)rows;
-	(void)cols;
-	return false;
+	CONSOLE_SCREEN_BUFFER_INFO info;
+	if (!GetConsoleScreenBufferInfo(GetStdHandle(STD_OUTPUT_HANDLE), &info))
+		return false;
+	*rows = (unsigned short)(info.srWindow.Bottom - info.srWindow.Top + 1);
+	*cols = (unsigned short)(info.srWindow.Right - info.srWindow.Left + 1);
+	return true;
+}
+
+/* cordon's own stdin and stdout as the C runtime opened them: the
+ * process's standard handles can change under it (Wine gives a process
+ * creating a pseudo console a console of its own). */
+static HANDLE own_handle(FILE *stream)
+{
+	return (HANDLE)_get_osfhandle(_fileno(stream));
+}
+
+/* Console (or piped) input to the command until it ends; then the
+ * terminal's end of input. */
+static DWORD WINAPI relay_input(void *context)
+{
+	cordon_child *child = context;
+	cordon_error err = {0};
+	char buffer[4096];
+	DWORD got;
+	while (ReadFile(own_handle(stdin), buffer, sizeof(buffer), &got, NULL) && got > 0)
+		if (cordon_child_write(child, buffer, got) < 0)
+			return 0;
+	cordon_child_close_stdin(child, &err);
+	return 0;
+}
+
+static void write_out(const char *data, DWORD length)
+{
+	HANDLE out = own_handle(stdout);
+	while (length > 0) {
+		DWORD written = 0;
+		if (!WriteFile(out, data, length, &written, NULL) || written == 0)
+			return;
+		data += written;
+		length -= written;
+	}
 }
 
 cordon_code cli_terminal_relay(cordon_child *child, cordon_exit *exit_info, cordon_error *err)
 {
-	(void)child;
-	(void)exit_info;
-	if (err != NULL) {
-		err->code = CORDON_E_UNSUPPORTED;
+	char buffer[16384];
+	bool exited = false;
+	bool output_open = true;
+	HANDLE input = CreateThread(NULL, 0, relay_input, child, 0, NULL);
+
+	if (input == NULL) {
 		snprintf(err->message, sizeof(err->message),
-			 "--pty is not available on Windows in this version; run without --pty");
+			 "cannot relay input to the command's terminal (Windows error %lu)",
+			 (unsigned long)GetLastError());
+		err->code = CORDON_E_SYSTEM;
+		cordon_child_terminate(child, NULL);
+		cordon_child_wait(child, -1, exit_info, NULL);
+		return CORDON_E_SYSTEM;
 	}
-	return CORDON_E_UNSUPPORTED;
+	while (!exited || output_open) {
+		if (output_open) {
+			ssize_t n = cordon_child_read(child, CORDON_STREAM_PTY, buffer, sizeof(buffer),
+						      RELAY_SLICE_MS);
+			if (n > 0)
+				write_out(buffer, (DWORD)n);
+			else if (n == 0)
+				output_open = false;
+		}
+		if (!exited) {
+			cordon_code code =
+				cordon_child_wait(child, output_open ? 0 : RELAY_SLICE_MS, exit_info, err);
+			if (code == CORDON_OK)
+				exited = true;
+			else if (code != CORDON_E_TIMEOUT)
+				return code;
+		}
+	}
+	/* The input thread may still sit in a read of the console. */
+	CancelSynchronousIo(input);
+	WaitForSingleObject(input, 1000);
+	CloseHandle(input);
+	return CORDON_OK;
 }
 #endif

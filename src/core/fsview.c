@@ -3,6 +3,7 @@
 #include "strset.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,18 +148,46 @@ static int system_names_exist(void *ctx, const char *dir, const char *const *nam
 #else /* _WIN32 */
 
 /* Minimal Windows variant so the mingw build links: kinds come from
- * GetFileAttributesA; reparse points (junctions, symlinks) are reported
+ * GetFileAttributesW; reparse points (junctions, symlinks) are reported
  * as FILE/DIRECTORY without being followed, and readlink is unsupported.
  * Path trust on Windows is decided by src/windows with winpath.h, not by
- * this walk. */
+ * this walk. Strings are UTF-8, as everywhere in the library; the system
+ * is asked in UTF-16. */
 #include <windows.h>
+
+static wchar_t *utf8_to_wide(const char *text)
+{
+	int units = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text, -1, NULL, 0);
+	wchar_t *wide = units > 0 ? malloc((size_t)units * sizeof(wchar_t)) : NULL;
+	if (wide != NULL &&
+	    MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text, -1, wide, units) != units) {
+		free(wide);
+		wide = NULL;
+	}
+	return wide;
+}
+
+static char *wide_to_utf8(const wchar_t *wide)
+{
+	int bytes = WideCharToMultiByte(CP_UTF8, 0, wide, -1, NULL, 0, NULL, NULL);
+	char *text = bytes > 0 ? malloc((size_t)bytes) : NULL;
+	if (text != NULL && WideCharToMultiByte(CP_UTF8, 0, wide, -1, text, bytes, NULL, NULL) != bytes) {
+		free(text);
+		text = NULL;
+	}
+	return text;
+}
 
 static int system_lstat_kind(void *ctx, const char *path, cordon_fs_kind *kind)
 {
 	(void)ctx;
-	DWORD attributes = GetFileAttributesA(path);
+	wchar_t *wide = utf8_to_wide(path);
+	if (wide == NULL)
+		return -EINVAL;
+	DWORD attributes = GetFileAttributesW(wide);
+	DWORD error = GetLastError();
+	free(wide);
 	if (attributes == INVALID_FILE_ATTRIBUTES) {
-		DWORD error = GetLastError();
 		if (error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND) {
 			*kind = CORDON_FS_MISSING;
 			return 0;
@@ -186,18 +215,57 @@ static bool system_user_can_write(void *ctx, const char *dir)
 	return true;
 }
 
+/* The few variables resolution reads (TEMP, TMP, LOCALAPPDATA), in UTF-8.
+ * A value stays valid until the same name is read again with another
+ * value. */
+#define ENV_CACHE_SIZE 8
+static struct {
+	char name[32];
+	char *value;
+} env_cache[ENV_CACHE_SIZE];
+
 static const char *system_getenv(void *ctx, const char *name)
 {
 	(void)ctx;
-	return getenv(name);
+	wchar_t wide_name[32];
+	wchar_t value[32768];
+	size_t slot = ENV_CACHE_SIZE;
+	if (strlen(name) >= sizeof(env_cache[0].name))
+		return NULL;
+	/* the names are ASCII */
+	size_t n = strlen(name);
+	for (size_t i = 0; i <= n; i++)
+		wide_name[i] = (unsigned char)name[i];
+	DWORD length = GetEnvironmentVariableW(wide_name, value, sizeof(value) / sizeof(value[0]));
+	if (length == 0 || length >= sizeof(value) / sizeof(value[0]))
+		return NULL;
+	for (size_t i = 0; i < ENV_CACHE_SIZE && slot == ENV_CACHE_SIZE; i++)
+		if (strcmp(env_cache[i].name, name) == 0 || env_cache[i].name[0] == '\0')
+			slot = i;
+	if (slot == ENV_CACHE_SIZE)
+		slot = 0;
+	char *text = wide_to_utf8(value);
+	if (text == NULL)
+		return NULL;
+	if (env_cache[slot].value != NULL && strcmp(env_cache[slot].value, text) == 0) {
+		free(text);
+		return env_cache[slot].value;
+	}
+	free(env_cache[slot].value);
+	snprintf(env_cache[slot].name, sizeof(env_cache[slot].name), "%s", name);
+	env_cache[slot].value = text;
+	return text;
 }
 
 static const char *system_getcwd(void *ctx)
 {
 	(void)ctx;
 	static char buffer[MAX_PATH * 4];
-	DWORD length = GetCurrentDirectoryA(sizeof(buffer), buffer);
-	if (length == 0 || length >= sizeof(buffer))
+	wchar_t wide[MAX_PATH * 2];
+	DWORD length = GetCurrentDirectoryW(sizeof(wide) / sizeof(wide[0]), wide);
+	if (length == 0 || length >= sizeof(wide) / sizeof(wide[0]))
+		return NULL;
+	if (WideCharToMultiByte(CP_UTF8, 0, wide, -1, buffer, sizeof(buffer), NULL, NULL) <= 0)
 		return NULL;
 	return buffer;
 }

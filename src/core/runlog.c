@@ -21,11 +21,42 @@
 #ifdef _WIN32
 #include <direct.h>
 #include <io.h>
+#include <windows.h>
 #define RUNLOG_SEPARATOR '\\'
 #define RUNLOG_NAME	 "\\runs.jsonl"
+/* The library's paths are UTF-8 on Windows: the wide CRT calls take them. */
+static wchar_t *utf8_to_wide(const char *path)
+{
+	int units = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, NULL, 0);
+	wchar_t *wide = units > 0 ? malloc((size_t)units * sizeof(wchar_t)) : NULL;
+	if (wide != NULL &&
+	    MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, wide, units) != units) {
+		free(wide);
+		wide = NULL;
+	}
+	if (wide == NULL)
+		errno = EINVAL;
+	return wide;
+}
+
 static int make_directory(const char *path)
 {
-	return _mkdir(path);
+	wchar_t *wide = utf8_to_wide(path);
+	int result = wide != NULL ? _wmkdir(wide) : -1;
+	int saved = errno;
+	free(wide);
+	errno = saved;
+	return result;
+}
+
+static int open_log(const char *path)
+{
+	wchar_t *wide = utf8_to_wide(path);
+	int fd = wide != NULL ? _wopen(wide, O_WRONLY | O_APPEND | O_CREAT | O_BINARY, 0600) : -1;
+	int saved = errno;
+	free(wide);
+	errno = saved;
+	return fd;
 }
 #else
 #define RUNLOG_SEPARATOR '/'
@@ -33,6 +64,11 @@ static int make_directory(const char *path)
 static int make_directory(const char *path)
 {
 	return mkdir(path, 0700);
+}
+
+static int open_log(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 }
 #endif
 
@@ -161,7 +197,7 @@ cordon_code cordon_runlog_append(const cordon_resolved *policy, const char *prog
 		free(file);
 		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while writing the run log");
 	}
-	int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_BINARY, 0600);
+	int fd = open_log(file);
 	if (fd < 0) {
 		code = cordon_fail_errno(err, errno, "cannot open the run log %s", file);
 	} else {

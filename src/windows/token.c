@@ -1,0 +1,199 @@
+/* The command's token in restricted-token mode: CreateRestrictedToken on
+ * cordon's own token, as the token plan (src/windows/plan/token_plan.h)
+ * says: write-restricted, every privilege but SeChangeNotifyPrivilege
+ * removed, the capability, logon and Everyone SIDs as restricting SIDs,
+ * and a default DACL for the objects the command creates. Under Wine the
+ * restricting SIDs and WRITE_RESTRICTED are accepted and ignored, so a
+ * Wine run proves only that this code runs. */
+#include "windows/win_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "windows/plan/sid.h"
+#include "windows/plan/token_plan.h"
+
+static cordon_sid sid_from_windows(PSID sid)
+{
+	PSID_IDENTIFIER_AUTHORITY authority = GetSidIdentifierAuthority(sid);
+	uint64_t value = 0;
+	uint32_t sub[CORDON_SID_MAX_SUB_AUTHORITIES];
+	size_t count = *GetSidSubAuthorityCount(sid);
+
+	for (int i = 0; i < 6; i++)
+		value = (value << 8) | authority->Value[i];
+	if (count > CORDON_SID_MAX_SUB_AUTHORITIES)
+		count = CORDON_SID_MAX_SUB_AUTHORITIES;
+	for (size_t i = 0; i < count; i++)
+		sub[i] = *GetSidSubAuthority(sid, (DWORD)i);
+	return cordon_sid_make(value, count, sub);
+}
+
+/* Allocates the binary form of sid (free()). */
+static PSID sid_to_windows(const cordon_sid *sid)
+{
+	SID_IDENTIFIER_AUTHORITY authority;
+	PSID out = malloc(GetSidLengthRequired(sid->sub_count));
+	if (out == NULL)
+		return NULL;
+	for (int i = 0; i < 6; i++)
+		authority.Value[i] = (BYTE)(sid->authority >> (8 * (5 - i)));
+	if (!InitializeSid(out, &authority, sid->sub_count)) {
+		free(out);
+		return NULL;
+	}
+	for (DWORD i = 0; i < sid->sub_count; i++)
+		*GetSidSubAuthority(out, i) = sid->sub[i];
+	return out;
+}
+
+/* The user's SID and this logon session's SID from cordon's own token. */
+static cordon_code read_identity(HANDLE token, cordon_sid *user, cordon_sid *logon, cordon_error *err)
+{
+	DWORD length = 0;
+	unsigned char user_buffer[256];
+	if (!GetTokenInformation(token, TokenUser, user_buffer, sizeof(user_buffer), &length))
+		return win_fail(err, GetLastError(), "cannot read the user of cordon's own token");
+	*user = sid_from_windows(((TOKEN_USER *)user_buffer)->User.Sid);
+
+	GetTokenInformation(token, TokenGroups, NULL, 0, &length);
+	TOKEN_GROUPS *groups = malloc(length ? length : 1);
+	if (groups == NULL)
+		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while reading cordon's token");
+	if (!GetTokenInformation(token, TokenGroups, groups, length, &length)) {
+		DWORD error = GetLastError();
+		free(groups);
+		return win_fail(err, error, "cannot read the groups of cordon's own token");
+	}
+	bool found = false;
+	for (DWORD i = 0; i < groups->GroupCount && !found; i++) {
+		if ((groups->Groups[i].Attributes & SE_GROUP_LOGON_ID) == SE_GROUP_LOGON_ID) {
+			*logon = sid_from_windows(groups->Groups[i].Sid);
+			found = true;
+		}
+	}
+	free(groups);
+	if (!found)
+		return cordon_fail(err, CORDON_E_UNSUPPORTED,
+				   "cannot restrict the command's token: cordon's own token has no logon SID "
+				   "(is cordon running as a service?); nothing was run; run cordon from an "
+				   "interactive logon");
+	return CORDON_OK;
+}
+
+static cordon_code plan_token(const cordon_resolved *policy, HANDLE own, cordon_token_plan *plan,
+			      cordon_error *err)
+{
+	unsigned char secret[WIN_SECRET_BYTES];
+	cordon_token_inputs inputs = {0};
+	cordon_code code = read_identity(own, &inputs.user, &inputs.logon, err);
+	if (code != CORDON_OK)
+		return code;
+	code = win_secret_load(cordon_resolved_state_dir(policy), secret, err);
+	if (code != CORDON_OK)
+		return code;
+	inputs.mode = cordon_resolved_mode(policy);
+	const char *workspace = cordon_resolved_cwd(policy);
+	for (size_t i = 0; i < cordon_resolved_root_count(policy); i++) {
+		cordon_root_kind kind;
+		const char *root = cordon_resolved_root(policy, i, &kind);
+		if (kind == CORDON_ROOT_WORKSPACE)
+			workspace = root;
+		else
+			inputs.has_shared_roots = true;
+	}
+	bool derived =
+		cordon_capsid_derive(secret, sizeof(secret), CORDON_CAPSID_WORKSPACE, workspace,
+				     &inputs.workspace) &&
+		cordon_capsid_derive(secret, sizeof(secret), CORDON_CAPSID_SHARED, NULL, &inputs.shared) &&
+		cordon_capsid_derive(secret, sizeof(secret), CORDON_CAPSID_SANDBOX, NULL, &inputs.sandbox) &&
+		cordon_capsid_derive(secret, sizeof(secret), CORDON_CAPSID_READONLY, NULL, &inputs.readonly);
+	SecureZeroMemory(secret, sizeof(secret));
+	if (!derived)
+		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while deriving capability SIDs");
+	return cordon_token_plan_build(&inputs, plan, err);
+}
+
+static cordon_code set_default_dacl(HANDLE token, const cordon_token_plan *plan, cordon_error *err)
+{
+	PSID sids[CORDON_TOKEN_MAX_DEFAULT_ACES] = {0};
+	DWORD size = sizeof(ACL);
+	cordon_code code = CORDON_OK;
+	ACL *acl = NULL;
+
+	for (size_t i = 0; i < plan->default_dacl_count; i++) {
+		sids[i] = sid_to_windows(&plan->default_dacl[i].sid);
+		if (sids[i] == NULL) {
+			code = cordon_fail(err, CORDON_E_NOMEM,
+					   "out of memory while building the default DACL");
+			goto done;
+		}
+		size += sizeof(ACCESS_ALLOWED_ACE) + GetLengthSid(sids[i]);
+	}
+	acl = malloc(size);
+	if (acl == NULL || !InitializeAcl(acl, size, ACL_REVISION)) {
+		code = cordon_fail(err, CORDON_E_NOMEM, "out of memory while building the default DACL");
+		goto done;
+	}
+	for (size_t i = 0; i < plan->default_dacl_count; i++) {
+		const cordon_ace *ace = &plan->default_dacl[i];
+		BOOL ok = ace->type == CORDON_ACE_ALLOW
+				  ? AddAccessAllowedAceEx(acl, ACL_REVISION, ace->flags, ace->mask, sids[i])
+				  : AddAccessDeniedAceEx(acl, ACL_REVISION, ace->flags, ace->mask, sids[i]);
+		if (!ok) {
+			code = win_fail(err, GetLastError(), "cannot build the command's default DACL");
+			goto done;
+		}
+	}
+	TOKEN_DEFAULT_DACL dacl = {acl};
+	if (!SetTokenInformation(token, TokenDefaultDacl, &dacl, sizeof(dacl)))
+		code = win_fail(err, GetLastError(), "cannot set the default DACL of the command's token");
+done:
+	for (size_t i = 0; i < plan->default_dacl_count; i++)
+		free(sids[i]);
+	free(acl);
+	return code;
+}
+
+cordon_code win_token_restricted(const cordon_resolved *policy, HANDLE *token, cordon_error *err)
+{
+	HANDLE own = NULL;
+	cordon_token_plan plan = {0};
+	SID_AND_ATTRIBUTES restricting[CORDON_TOKEN_MAX_RESTRICTING] = {0};
+	cordon_code code;
+
+	*token = NULL;
+	if (!OpenProcessToken(GetCurrentProcess(),
+			      TOKEN_DUPLICATE | TOKEN_QUERY | TOKEN_ASSIGN_PRIMARY | TOKEN_ADJUST_DEFAULT,
+			      &own))
+		return win_fail(err, GetLastError(), "cannot open cordon's own token");
+	code = plan_token(policy, own, &plan, err);
+	if (code != CORDON_OK)
+		goto done;
+	for (size_t i = 0; i < plan.restricting_count; i++) {
+		restricting[i].Sid = sid_to_windows(&plan.restricting[i]);
+		if (restricting[i].Sid == NULL) {
+			code = cordon_fail(err, CORDON_E_NOMEM, "out of memory while building the token");
+			goto done;
+		}
+	}
+	DWORD flags = (plan.write_restricted ? WRITE_RESTRICTED : 0) |
+		      (plan.disable_max_privilege ? DISABLE_MAX_PRIVILEGE : 0);
+	if (!CreateRestrictedToken(own, flags, 0, NULL, 0, NULL, (DWORD)plan.restricting_count, restricting,
+				   token)) {
+		code = win_fail(err, GetLastError(), "cannot create the command's restricted token");
+		*token = NULL;
+		goto done;
+	}
+	code = set_default_dacl(*token, &plan, err);
+	if (code != CORDON_OK) {
+		CloseHandle(*token);
+		*token = NULL;
+	}
+done:
+	for (size_t i = 0; i < plan.restricting_count && i < CORDON_TOKEN_MAX_RESTRICTING; i++)
+		free(restricting[i].Sid);
+	CloseHandle(own);
+	return code;
+}

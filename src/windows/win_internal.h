@@ -1,0 +1,204 @@
+/* What the files of the Windows backend share. Each concern has its own
+ * file (mode, job, token, stubs, stdio, environment, spawn, child); all of
+ * them are reached only through cordon_spawn. Only src/windows includes
+ * this. */
+#ifndef CORDON_WINDOWS_WIN_INTERNAL_H
+#define CORDON_WINDOWS_WIN_INTERNAL_H
+
+#include <windows.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cordon.h"
+#include "windows/plan/env_plan.h"
+
+/* ------------------------------------------------------------ text.c */
+
+/* Allocates the UTF-16 form of a UTF-8 string; NULL on invalid UTF-8 or
+ * no memory. */
+wchar_t *win_wide(const char *utf8);
+/* Allocates the UTF-8 form of a UTF-16 string (length units, or -1 for
+ * NUL-terminated); NULL on failure. */
+char *win_utf8(const wchar_t *wide, int length);
+/* cordon_fail with CORDON_E_SYSTEM and ": <system message> (error N)"
+ * appended for GetLastError() value error. */
+cordon_code win_fail(cordon_error *err, DWORD error, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------ mode.c */
+
+typedef enum win_mode {
+	WIN_MODE_FULL_ACCESS,	   /* no sandbox: the caller's own token, still in a job */
+	WIN_MODE_RESTRICTED_TOKEN, /* --best-effort: a write-restricted token of the user */
+	WIN_MODE_ELEVATED,	   /* a sandbox account (cordon setup): not built yet */
+} win_mode;
+
+#define WIN_NOTES_MAX 8
+
+/* What a run does not enforce, one line each (static strings). */
+typedef struct win_notes {
+	const char *lines[WIN_NOTES_MAX];
+	size_t count;
+} win_notes;
+
+/* Whether elevated mode has been set up on this host (cordon setup). */
+bool win_elevated_is_set_up(const cordon_resolved *policy);
+
+/* Picks the mode for this policy, or refuses (CORDON_E_UNSUPPORTED, one
+ * line naming 'cordon setup' and --best-effort). Fills *notes with what
+ * the chosen mode does not enforce. */
+cordon_code win_mode_choose(const cordon_resolved *policy, win_mode *mode, win_notes *notes,
+			    cordon_error *err);
+
+/* ------------------------------------------------------------ job.c */
+
+typedef struct win_job {
+	HANDLE job;
+	HANDLE port; /* completion port: JOB_OBJECT_MSG_* */
+} win_job;
+
+/* A job whose processes die when its last handle closes (so when cordon
+ * dies), on an unhandled exception, and cannot break away; UI limits;
+ * notifications on a completion port. */
+cordon_code win_job_create(win_job *job, cordon_error *err);
+/* Whether no process of the job is alive. Drains notifications while
+ * waiting up to wait_ms for "no active processes". */
+bool win_job_wait_empty(win_job *job, DWORD wait_ms);
+void win_job_kill(win_job *job, UINT exit_code);
+void win_job_close(win_job *job);
+
+/* ------------------------------------------------------------ token.c */
+
+/* The write-restricted token for policy (token plan in
+ * src/windows/plan/token_plan.h), as a primary token for
+ * CreateProcessAsUserW. */
+cordon_code win_token_restricted(const cordon_resolved *policy, HANDLE *token, cordon_error *err);
+
+/* ------------------------------------------------------------ secret.c */
+
+#define WIN_SECRET_BYTES 32
+/* The per-install secret capability SIDs are derived from: 32 random
+ * bytes in <state>\install-secret, made once, readable by the user only. */
+cordon_code win_secret_load(const char *state_dir, unsigned char secret[WIN_SECRET_BYTES], cordon_error *err);
+/* Creates cordon's state directory when it is missing. */
+cordon_code win_state_dir_make(const char *state_dir, cordon_error *err);
+
+/* ------------------------------------------------------------ stubs.c */
+
+/* Writes ssh.exe and scp.exe stubs into <state>\stubs when missing or
+ * different; allocates *stub_dir (UTF-8). */
+cordon_code win_stubs_install(const char *state_dir, char **stub_dir, cordon_error *err);
+
+/* ------------------------------------------------------------ environment.c */
+
+/* Allocates the child's environment plan: the caller's envp (or this
+ * process's environment), rewritten by the env plan for a sandboxed mode,
+ * passed through for full access. */
+cordon_code win_environment_plan(const cordon_resolved *policy, win_mode mode, const char *const *envp,
+				 const char *stub_dir, cordon_env_plan *plan, cordon_error *err);
+/* Allocates the UTF-16 block for CREATE_UNICODE_ENVIRONMENT. */
+wchar_t *win_environment_block(const cordon_env_plan *plan, cordon_error *err);
+
+typedef enum win_search_result {
+	WIN_SEARCH_FOUND,
+	WIN_SEARCH_NOT_FOUND,
+	WIN_SEARCH_NOT_EXECUTABLE,
+} win_search_result;
+
+/* Finds program the way the command's own environment would: a name
+ * with a path separator or drive relative to cwd, else each PATH entry of
+ * the plan with the name, then the name plus each PATHEXT extension. The
+ * current directory is not searched (NoDefaultCurrentDirectoryInExePath).
+ * Allocates *found (UTF-8) or fills detail. */
+win_search_result win_program_search(const cordon_env_plan *plan, const char *cwd, const char *program,
+				     char **found, char *detail, size_t detail_size);
+
+/* ------------------------------------------------------------ stdio.c */
+
+/* One stream the parent reads: an overlapped pipe end with a pending read
+ * kept across cordon_child_read calls, so a timeout never loses data. */
+typedef struct win_reader {
+	HANDLE pipe;
+	HANDLE event;
+	OVERLAPPED overlapped;
+	bool pending;
+	bool eof;
+	DWORD have;   /* bytes in buffer not yet handed out */
+	DWORD offset; /* first of them */
+	char buffer[65536];
+} win_reader;
+
+typedef struct win_stdio {
+	/* INHERIT, PIPES: the command's three standard handles, inheritable;
+	 * owned here. PTY: none (the command inherits no handle). */
+	HANDLE child[3];
+	/* PIPES: the parent's ends. PTY: stdin_write is the terminal's input,
+	 * readers[0] its output. */
+	HANDLE stdin_write;
+	win_reader readers[2]; /* stdout, stderr */
+	/* PTY: the pseudo console and its ends of the two pipes. */
+	void *pseudo_console; /* HPCON */
+	HANDLE pty_input_read;
+	HANDLE pty_output_write;
+	HANDLE pty_closer; /* the thread closing the pseudo console */
+} win_stdio;
+
+cordon_code win_stdio_prepare(cordon_stdio mode, unsigned short rows, unsigned short cols, win_stdio *stdio,
+			      cordon_error *err);
+/* An inbound pipe: *reader gets the parent's overlapped read end,
+ * *child_end the writing end (inheritable when asked). */
+cordon_code win_output_pipe(win_reader *reader, HANDLE *child_end, bool inheritable, cordon_error *err);
+/* Closes the command's ends in this process once it has its copies. */
+void win_stdio_close_child_ends(win_stdio *stdio);
+/* Reads as cordon_child_read does. */
+long long win_reader_read(win_reader *reader, void *buffer, size_t length, int timeout_ms);
+void win_stdio_close(win_stdio *stdio);
+
+/* ------------------------------------------------------------ paths.c */
+
+/* Refuses (CORDON_E_UNTRUSTED_LINK) a working directory or root whose
+ * real path (GetFinalPathNameByHandleW) differs from the resolved one. */
+cordon_code win_paths_check(const cordon_resolved *policy, cordon_error *err);
+
+/* ------------------------------------------------------------ conpty.c */
+
+/* PTY mode: the two pipes and the pseudo console, rows x cols (0: 24 x 80). */
+cordon_code win_pty_open(win_stdio *stdio, unsigned short rows, unsigned short cols, cordon_error *err);
+/* Adds PROC_THREAD_ATTRIBUTE_PSEUDOCONSOLE to list. */
+cordon_code win_pty_attach(win_stdio *stdio, LPPROC_THREAD_ATTRIBUTE_LIST list, cordon_error *err);
+cordon_code win_pty_resize(win_stdio *stdio, unsigned short rows, unsigned short cols, cordon_error *err);
+/* Closes the pseudo console on a thread of its own; its output pipe then
+ * ends once drained. */
+void win_pty_close(win_stdio *stdio);
+/* Whether cordon's three standard handles are all console handles. */
+bool win_own_stdio_is_console(void);
+/* Whether a PTY command must be started with STARTF_USESTDHANDLES and
+ * NULL standard handles (see conpty.c). */
+bool win_pty_needs_null_std_handles(void);
+
+/* ------------------------------------------------------------ spawn.c / child.c */
+
+struct cordon_child {
+	cordon_stdio stdio_mode;
+	win_mode mode;
+	win_stdio stdio;
+	win_job job;
+	HANDLE process;
+	DWORD pid;
+	ULONGLONG started_ms;
+	unsigned timeout_ms;
+	bool root_exited;
+	DWORD root_code;
+	bool timed_out;
+	bool terminated;
+	bool finished;
+	cordon_exit exit;
+	win_notes notes;
+};
+
+/* Allocates a child that never ran, whose wait reports kind (NOT_FOUND or
+ * NOT_EXECUTABLE) with detail. */
+cordon_child *win_child_never_ran(cordon_exit_kind kind, const char *detail);
+
+#endif

@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# Wine plumbing tests for cordon's Windows backend (ctest label "wine").
+# Usage: run_wine_tests.sh SOURCE_DIR MINGW_BUILD_DIR WORK_DIR
+#
+# What this proves: cordon.exe, built with mingw-w64, starts commands in a
+# job, passes exit codes, stdin, stdout and stderr, kills the tree, keeps
+# inheritable handles out, and puts its ssh/scp stubs first, as Wine runs
+# them. What it does not prove: any confinement. Wine ignores restricting
+# SIDs and WRITE_RESTRICTED and stores no DACLs, so every line says
+# "plumbing" and none claims a Windows security property.
+#
+# Exit: 0 all passed, 1 a check failed, 77 skipped (wine or mingw-w64
+# missing: the reason is printed; never a pass).
+set -uo pipefail
+src=$1
+mingw=$2
+work=$3
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+command -v wine >/dev/null 2>&1 || skip "wine is not installed (scripts/setup-debian.sh installs wine and wine64)"
+command -v wineboot >/dev/null 2>&1 || skip "wineboot is not installed (Debian package wine)"
+command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || skip "mingw-w64 is not installed (scripts/setup-debian.sh)"
+
+echo "== building the mingw-w64 tree in $mingw"
+if [ ! -f "$mingw/CMakeCache.txt" ]; then
+	cmake -S "$src" -B "$mingw" -DCMAKE_TOOLCHAIN_FILE="$src/cmake/mingw-w64-x86_64.cmake" \
+		-DCMAKE_BUILD_TYPE=Release >/dev/null || exit 1
+fi
+cmake --build "$mingw" -j"$(nproc)" >/dev/null || {
+	echo "not ok - the mingw-w64 build failed"
+	exit 1
+}
+
+mkdir -p "$work"
+work=$(cd "$work" && pwd -P)
+export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+unset DISPLAY WAYLAND_DISPLAY
+# One prefix per build directory, booted once; concurrent runs wait.
+exec 9>"$work/.lock"
+flock 9
+if [ ! -f "$WINEPREFIX/.cordon-booted" ]; then
+	echo "== wineboot -i (once per build directory)"
+	timeout 300 wineboot -i >/dev/null 2>&1 && timeout 120 wineserver -w && touch "$WINEPREFIX/.cordon-booted" ||
+		{
+			echo "not ok - wineboot failed"
+			exit 1
+		}
+fi
+trap 'timeout 30 wineserver -k >/dev/null 2>&1' EXIT
+
+winpath() { printf 'Z:%s' "${1//\//\\}"; }
+cordon=$mingw/cordon.exe
+helper=$mingw/tests/wine/wine_helper.exe
+helper_w=$(winpath "$helper")
+ws=$work/ws
+rm -rf "$ws" && mkdir -p "$ws"
+ws_w=$(winpath "$ws")
+failures=0
+ok() { echo "ok - plumbing (Wine): $*"; }
+not_ok() {
+	echo "not ok - plumbing (Wine): $*"
+	failures=$((failures + 1))
+}
+check() { # check "description" command...
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+# Runs cordon.exe under wine with a time limit; stdout/stderr to files.
+run_cordon() {
+	timeout 120 wine "$cordon" "$@" >"$work/out" 2>"$work/err"
+}
+tree_count() { pgrep -fc "$1" 2>/dev/null || true; }
+wait_count() { # wait_count TOKEN OP N SECONDS: until count OP N
+	local deadline=$((SECONDS + $4))
+	while [ $SECONDS -lt $deadline ]; do
+		[ "$(tree_count "$1")" -"$2" "$3" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+echo "== library API (pipes and inherit mode)"
+timeout 300 wine "$mingw/tests/wine/wine_library_test.exe" "$helper_w" "$ws_w" >"$work/library.out" 2>&1
+library_status=$?
+sed 's/^ok - plumbing:/ok - plumbing (Wine, library):/; s/^not ok - plumbing:/not ok - plumbing (Wine, library):/' \
+	"$work/library.out"
+if [ "$library_status" -ne 0 ]; then
+	failures=$((failures + 1))
+	echo "not ok - the library plumbing test exited $library_status"
+fi
+
+echo "== cordon.exe"
+run_cordon run -C "$ws_w" -- "$helper_w" args should-not-run
+status=$?
+check "without --best-effort cordon run refuses: 125, one line naming cordon setup and --best-effort, nothing run" \
+	test "$status" = 125 -a "$(wc -l <"$work/err")" = 1 -a ! -s "$work/out"
+check "  ... the line names 'cordon setup' and --best-effort" grep -q "'cordon setup'.*--best-effort" "$work/err"
+
+run_cordon run --best-effort -C "$ws_w" -- "$helper_w" exit 42
+check "exit code 42 passes through" test $? = 42
+check "best-effort says on stderr what is not enforced (network advisory, delete-child not probed)" \
+	grep -q "not enforced: network: advisory only" "$work/err"
+check "  ... and the delete-child reading as not probed" grep -q "not probed: assumed not re-checked" "$work/err"
+run_cordon run --best-effort -q -C "$ws_w" -- "$helper_w" exit 0
+check "exit code 0 passes through" test $? = 0
+run_cordon run --best-effort -C "$ws_w" -- "$helper_w" exit 0xC0000005
+status=$?
+# Wine hands Linux the low 8 bits of the 32-bit code.
+check "an NTSTATUS exit is named on stderr and passed on (Wine shows its low byte: $status)" \
+	grep -q "NTSTATUS 0xC0000005 (STATUS_ACCESS_VIOLATION)" "$work/err"
+run_cordon run --best-effort -C "$ws_w" -- no-such-program-here
+check "a missing program is 127" test $? = 127
+run_cordon run -m full-access -C "$ws_w" -- "$helper_w" exit 3
+check "full-access runs without --best-effort (no sandbox, still in a job) and says so" \
+	test $? = 3 -a "$(grep -c 'WITHOUT a sandbox' "$work/err")" = 1
+
+run_cordon run --best-effort -C "$ws_w" -- "$helper_w" args "a b" 'c"d' 'e\' '' 'x\"y' 'tab	z' 'ü'
+printf '[a b]\n[c"d]\n[e\\]\n[]\n[x\\"y]\n[tab\tz]\n[ü]\n' >"$work/args.expected"
+check "arguments reach the program unchanged (CommandLineToArgvW quoting)" cmp -s "$work/out" "$work/args.expected"
+
+timeout 300 wine "$cordon" run --best-effort -q -C "$ws_w" -- "$helper_w" write 20 20 >"$work/out" 2>"$work/err"
+status=$?
+lines=$((20 * 1048576 / 13 + 1))
+check_stream() { # check_stream FILE PREFIX: every line numbered in order, none missing
+	grep -v '^cordon: ' "$1" | awk -v p="$2" -v n="$lines" \
+		'{ if ($0 != sprintf("%s %08d", p, NR - 1)) bad++ } END { exit (bad || NR != n) }'
+}
+check "inherit mode: 20 MiB on stdout, complete and only stdout lines (exit $status)" check_stream "$work/out" out
+check "inherit mode: 20 MiB on stderr, complete and only stderr lines" check_stream "$work/err" err
+
+head -c 3145728 /dev/urandom >"$work/in"
+timeout 120 wine "$cordon" run --best-effort -q -C "$ws_w" -- "$helper_w" cat <"$work/in" >"$work/out" 2>"$work/err"
+check "stdin reaches the command: 3 MiB through cat unchanged" cmp -s "$work/in" "$work/out"
+
+token=cordon-timeout-$$
+timeout 120 wine "$cordon" run --best-effort -q -t 3 -C "$ws_w" -- "$helper_w" spawn-tree "$token" sleep \
+	>"$work/out" 2>"$work/err" &
+runner=$!
+check "timeout: the command, its child and grandchild run" wait_count "$token" ge 3 30
+wait "$runner"
+status=$?
+check "timeout: cordon exits 124" test "$status" = 124
+check "timeout: child and grandchild are gone" wait_count "$token" eq 0 10
+
+token=cordon-rootexit-$$
+timeout 120 wine "$cordon" run --best-effort -q -C "$ws_w" -- "$helper_w" spawn-tree "$token" exit \
+	>"$work/out" 2>"$work/err" &
+runner=$!
+check "root exit: the command, its child and grandchild run" wait_count "$token" ge 3 30
+wait "$runner"
+check "root exit: cordon returns the root's status (0) once it exits" test $? = 0
+check "root exit: child and grandchild do not outlive it" wait_count "$token" eq 0 10
+
+token=cordon-killed-$$
+timeout 120 wine "$cordon" run --best-effort -q -C "$ws_w" -- "$helper_w" spawn-tree "$token" sleep \
+	>"$work/out" 2>"$work/err" &
+runner=$!
+check "cordon killed: the command, its child and grandchild run" wait_count "$token" ge 3 30
+# $runner is timeout(1); the process running cordon.exe is its child.
+cordon_process=$(pgrep -P "$runner")
+check "cordon killed: found the process running cordon.exe" test -n "$cordon_process"
+kill -KILL $cordon_process 2>/dev/null
+wait "$runner" 2>/dev/null
+check "cordon killed (SIGKILL to its process): the job closes and the whole tree dies" wait_count "$token" eq 0 15
+
+printf '@echo SHIM-RAN\r\n' >"$ws/ssh.bat"
+cp "$ws/ssh.bat" "$ws/ssh.cmd"
+WINEPATH="$ws_w" run_cordon run -m full-access -C "$ws_w" -- ssh example.org
+check "control: without the stubs (full access) a workspace ssh.bat on PATH runs" grep -q SHIM-RAN "$work/out"
+WINEPATH="$ws_w" run_cordon run --best-effort -C "$ws_w" -- ssh example.org
+status=$?
+check "the ssh stub comes before a workspace ssh.bat on PATH: exit 1, one line, the shim never ran" \
+	test "$status" = 1 -a "$(grep -c '^cordon: ssh: blocked' "$work/err")" = 1 -a ! -s "$work/out"
+WINEPATH="$ws_w" run_cordon run --best-effort -C "$ws_w" -- scp a b
+check "the scp stub answers too" grep -q '^cordon: scp: blocked' "$work/err"
+WINEPATH="$ws_w" run_cordon run --best-effort -q -C "$ws_w" -- "$helper_w" env PATH
+check "the command's PATH starts with cordon's stub directory" grep -qi '^C:\\users\\[^;]*\\cordon\\stubs;' "$work/out"
+
+printf '@echo ARG[%%1]\r\n' >"$ws/show.bat"
+run_cordon run --best-effort -C "$ws_w" -- "$ws_w\\show.bat" '"&echo INJECTED'
+check "a batch-file argument with a quote is refused (125) before anything runs" \
+	test $? = 125 -a ! -s "$work/out"
+check "  ... saying why" grep -q "safely" "$work/err"
+run_cordon run --best-effort -C "$ws_w" -- "$ws_w\\show.bat" 'a&echo INJECTED'
+tr -d '\r' <"$work/out" >"$work/out.lf"
+check "a batch-file argument with & reaches the batch file quoted, as one argument (Wine's cmd.exe)" \
+	grep -qx 'ARG\["a&echo INJECTED"\]' "$work/out.lf"
+check "  ... and no second command ran" test "$(grep -c INJECTED "$work/out")" = 1
+
+printf 'typed-line\r' | timeout 120 wine "$cordon" run --best-effort -q --pty -C "$ws_w" -- "$helper_w" pty-line \
+	>"$work/out" 2>"$work/err"
+status=$?
+# The console host renders VT: drop escape sequences and carriage returns.
+perl -pe 's/\e\[[0-?]*[ -\/]*[@-~]//g; s/\e\][^\a]*\a//g; s/\r//g' "$work/out" >"$work/out.text"
+check "--pty: the command runs on a pseudo console and its output comes back" grep -q '^ready' "$work/out.text"
+check "--pty: piped input reaches the command" grep -q 'got:typed-line' "$work/out.text"
+check "--pty: the end of cordon's input is end of input for the command" grep -q 'got-eof' "$work/out.text"
+check "--pty: the command's exit status (7) is cordon's" test "$status" = 7
+run_cordon setup
+check "cordon setup refuses (125): elevated mode is not built" test $? = 125
+run_cordon doctor
+status=$?
+check "doctor lists both modes: elevated not set up, restricted-token available (exit $status)" \
+	grep -q "MISSING  elevated mode: not set up" "$work/out"
+check "  ... restricted-token mode" grep -q "ok       restricted-token mode" "$work/out"
+check "  ... the delete-child reading, not probed" grep -q "delete-child: not probed" "$work/out"
+check "  ... ConPTY" grep -q "ok       ConPTY" "$work/out"
+
+secret=$(ls "$WINEPREFIX"/drive_c/users/*/AppData/Local/cordon/install-secret 2>/dev/null | head -1)
+check "the per-install secret exists and is 32 bytes (its user-only DACL: Windows host only)" \
+	test -n "$secret" -a "$(stat -c %s "$secret" 2>/dev/null)" = 32
+before=$(sha256sum "$secret" 2>/dev/null)
+run_cordon run --best-effort -q -C "$ws_w" -- "$helper_w" exit 0
+check "  ... and is made once: a second run keeps it" test "$(sha256sum "$secret" 2>/dev/null)" = "$before"
+
+mkdir -p "$work/real-ws"
+ln -sfn "$work/real-ws" "$work/linked-ws"
+run_cordon run --best-effort -C "$(winpath "$work/linked-ws")" -- "$helper_w" args should-not-run
+status=$?
+check "a working directory reached through a link (a Linux symlink under Wine's Z:) is refused: 125, nothing run" \
+	test "$status" = 125 -a ! -s "$work/out"
+check "  ... saying what it really is" grep -q "is really .*real-ws" "$work/err"
+run_cordon run --best-effort -C "$(winpath "$work/real-ws")" -- "$helper_w" exit 0
+check "  ... control: the real path runs" test $? = 0
+
+echo "$failures failure(s)"
+[ "$failures" = 0 ]

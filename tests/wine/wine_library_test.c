@@ -1,0 +1,396 @@
+/* Plumbing of the Windows spawn path through the library API, run under
+ * Wine (tests/wine/run_wine_tests.sh). Each check prints "ok - plumbing:
+ * ..." or "not ok - plumbing: ..."; the exit status is the number of
+ * failures. Wine enforces no ACLs, restricting SIDs or integrity levels,
+ * so nothing here is evidence of confinement: it shows that processes,
+ * pipes, the job, the handle list and exit statuses work as cordon
+ * drives them.
+ *
+ * Usage: wine_library_test.exe HELPER.exe WORKDIR */
+#include <windows.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cordon.h"
+
+static int failures;
+static const char *helper;
+static const char *workdir;
+
+static void check(bool ok, const char *format, ...)
+{
+	va_list ap;
+	printf("%s - plumbing: ", ok ? "ok" : "not ok");
+	va_start(ap, format);
+	vprintf(format, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failures++;
+}
+
+static cordon_resolved *resolve(bool best_effort)
+{
+	cordon_error err = {0};
+	cordon_resolved *resolved = NULL;
+	cordon_policy *policy = cordon_policy_new();
+	if (cordon_policy_set_cwd(policy, workdir, &err) != CORDON_OK)
+		printf("# set_cwd: %s\n", err.message);
+	cordon_policy_set_best_effort(policy, best_effort);
+	if (cordon_policy_resolve(policy, &resolved, &err) != CORDON_OK)
+		printf("# resolve: %s\n", err.message);
+	cordon_policy_free(policy);
+	return resolved;
+}
+
+static cordon_child *spawn(const cordon_resolved *policy, const char *const *argv, cordon_stdio stdio,
+			   unsigned timeout_ms)
+{
+	cordon_error err = {0};
+	cordon_child *child = NULL;
+	cordon_spawn_options options = {.argv = argv, .stdio = stdio, .timeout_ms = timeout_ms};
+	if (cordon_spawn(policy, &options, &child, &err) != CORDON_OK)
+		printf("# spawn %s: %s\n", argv[1], err.message);
+	return child;
+}
+
+static cordon_exit wait_for(cordon_child *child)
+{
+	cordon_exit e = {0};
+	cordon_error err = {0};
+	if (child == NULL || cordon_child_wait(child, 60000, &e, &err) != CORDON_OK) {
+		printf("# wait: %s\n", err.message);
+		e.kind = CORDON_EXIT_CODE;
+		e.code = -1;
+	}
+	return e;
+}
+
+static void test_refuses_without_best_effort(void)
+{
+	cordon_resolved *policy = resolve(false);
+	cordon_error err = {0};
+	cordon_child *child = (cordon_child *)1;
+	const char *argv[] = {helper, "exit", "0", NULL};
+	cordon_spawn_options options = {.argv = argv, .stdio = CORDON_STDIO_PIPES};
+	cordon_code code = cordon_spawn(policy, &options, &child, &err);
+	check(code == CORDON_E_UNSUPPORTED && child == NULL && strstr(err.message, "cordon setup") &&
+		      strstr(err.message, "--best-effort"),
+	      "without --best-effort cordon_spawn refuses, naming cordon setup and --best-effort (%s)",
+	      err.message);
+	cordon_resolved_free(policy);
+}
+
+static void test_not_enforced_lines(const cordon_resolved *policy)
+{
+	const char *argv[] = {helper, "exit", "0", NULL};
+	cordon_child *child = spawn(policy, argv, CORDON_STDIO_PIPES, 0);
+	bool network = false, delete_child = false;
+	for (size_t i = 0; child != NULL && i < cordon_child_not_enforced_count(child); i++) {
+		const char *line = cordon_child_not_enforced(child, i);
+		network = network || strstr(line, "advisory only") != NULL;
+		delete_child = delete_child || strstr(line, "not probed: assumed not re-checked") != NULL;
+	}
+	check(child != NULL && network && delete_child,
+	      "best-effort lists network advisory and the unprobed delete-child reading as not enforced");
+	wait_for(child);
+	cordon_child_free(child);
+}
+
+/* Reads both pipes to the end, alternating with short timeouts, and
+ * checks every numbered line arrived, in order, on its own stream. */
+static void test_twenty_mib_each(const cordon_resolved *policy)
+{
+	const char *argv[] = {helper, "write", "20", "20", NULL};
+	cordon_child *child = spawn(policy, argv, CORDON_STDIO_PIPES, 0);
+	char line[2][16];
+	size_t fill[2] = {0, 0};
+	long next[2] = {0, 0};
+	long long bytes[2] = {0, 0};
+	bool open[2] = {true, true};
+	bool order_ok = true;
+	char buffer[32768];
+	static const char *const prefix[2] = {"out ", "err "};
+
+	while (child != NULL && (open[0] || open[1])) {
+		for (int s = 0; s < 2; s++) {
+			if (!open[s])
+				continue;
+			ssize_t n =
+				cordon_child_read(child, s == 0 ? CORDON_STREAM_STDOUT : CORDON_STREAM_STDERR,
+						  buffer, sizeof(buffer), 20);
+			if (n == 0)
+				open[s] = false;
+			if (n < 0 && errno != ETIMEDOUT) {
+				printf("# read error %d\n", errno);
+				open[s] = false;
+				order_ok = false;
+			}
+			for (ssize_t i = 0; i < n; i++) {
+				line[s][fill[s]++] = buffer[i];
+				if (buffer[i] != '\n' && fill[s] < 14)
+					continue;
+				char expected[16];
+				snprintf(expected, sizeof(expected), "%s%08ld\n", prefix[s], next[s]++);
+				if (fill[s] != 13 || memcmp(line[s], expected, 13) != 0)
+					order_ok = false;
+				fill[s] = 0;
+			}
+			bytes[s] += n > 0 ? n : 0;
+		}
+	}
+	cordon_exit e = wait_for(child);
+	long expected_lines = 20L * 1048576L / 13 + 1;
+	check(order_ok && next[0] == expected_lines && next[1] == expected_lines &&
+		      e.kind == CORDON_EXIT_CODE && e.code == 0,
+	      "20 MiB on stdout and 20 MiB on stderr arrive complete, in order, each on its own pipe (%lld "
+	      "and %lld "
+	      "bytes, %ld and %ld lines of %ld)",
+	      bytes[0], bytes[1], next[0], next[1], expected_lines);
+	cordon_child_free(child);
+}
+
+static void test_stdin(const cordon_resolved *policy)
+{
+	const char *argv[] = {helper, "cat", NULL};
+	cordon_child *child = spawn(policy, argv, CORDON_STDIO_PIPES, 0);
+	cordon_error err = {0};
+	size_t size = 1 << 20;
+	char *data = malloc(size);
+	char *back = malloc(size + 1);
+	size_t got = 0;
+	for (size_t i = 0; i < size; i++)
+		data[i] = (char)('a' + (i * 7) % 26);
+	/* Write and read in turns: a 1 MiB write could fill both pipes. */
+	size_t sent = 0;
+	while (child != NULL && sent < size) {
+		size_t chunk = size - sent < 16384 ? size - sent : 16384;
+		ssize_t w = cordon_child_write(child, data + sent, chunk);
+		if (w <= 0)
+			break;
+		sent += (size_t)w;
+		ssize_t n;
+		while ((n = cordon_child_read(child, CORDON_STREAM_STDOUT, back + got, size + 1 - got, 0)) >
+		       0)
+			got += (size_t)n;
+	}
+	if (child != NULL)
+		cordon_child_close_stdin(child, &err);
+	ssize_t n;
+	while (child != NULL &&
+	       (n = cordon_child_read(child, CORDON_STREAM_STDOUT, back + got, size + 1 - got, 10000)) > 0)
+		got += (size_t)n;
+	cordon_exit e = wait_for(child);
+	check(sent == size && got == size && memcmp(data, back, size) == 0 && e.code == 0,
+	      "1 MiB written to stdin comes back through the command unchanged, then EOF (%zu of %zu bytes)",
+	      got, size);
+	free(data);
+	free(back);
+	cordon_child_free(child);
+}
+
+static void test_exit_codes(const cordon_resolved *policy)
+{
+	static const char *const codes[] = {"0", "1", "42", "255", "256"};
+	bool all = true;
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		const char *argv[] = {helper, "exit", codes[i], NULL};
+		cordon_exit e = wait_for(spawn(policy, argv, CORDON_STDIO_PIPES, 0));
+		all = all && e.kind == CORDON_EXIT_CODE && e.code == atoi(codes[i]) &&
+		      cordon_exit_status(&e) == atoi(codes[i]);
+	}
+	check(all, "exit codes 0, 1, 42, 255, 256 come back unchanged");
+
+	const char *argv[] = {helper, "exit", "0xC0000005", NULL};
+	cordon_child *child = spawn(policy, argv, CORDON_STDIO_PIPES, 0);
+	cordon_exit e = wait_for(child);
+	check(e.kind == CORDON_EXIT_CODE && (unsigned)e.code == 0xC0000005u &&
+		      strstr(e.detail, "NTSTATUS 0xC0000005 (STATUS_ACCESS_VIOLATION)") != NULL,
+	      "an NTSTATUS exit code is passed on as the 32-bit code and named (%s)", e.detail);
+	cordon_child_free(child);
+
+	const char *missing[] = {"no-such-program-here", NULL};
+	child = spawn(policy, missing, CORDON_STDIO_PIPES, 0);
+	e = wait_for(child);
+	check(e.kind == CORDON_EXIT_NOT_FOUND && cordon_exit_status(&e) == 127,
+	      "a program not in PATH is 127 (%s)", e.detail);
+	cordon_child_free(child);
+	const char *directory[] = {workdir, NULL};
+	child = spawn(policy, directory, CORDON_STDIO_PIPES, 0);
+	e = wait_for(child);
+	check(e.kind == CORDON_EXIT_NOT_EXECUTABLE && cordon_exit_status(&e) == 126,
+	      "a directory is 126 (%s)", e.detail);
+	cordon_child_free(child);
+}
+
+static void test_timeout_and_terminate(const cordon_resolved *policy)
+{
+	const char *argv[] = {helper, "sleep", "library-timeout", NULL};
+	cordon_child *child = spawn(policy, argv, CORDON_STDIO_PIPES, 1000);
+	cordon_error err = {0};
+	cordon_exit e = {0};
+	cordon_code early = child ? cordon_child_wait(child, 100, &e, &err) : CORDON_E_STATE;
+	check(early == CORDON_E_TIMEOUT, "a wait shorter than the run gives CORDON_E_TIMEOUT");
+	e = wait_for(child);
+	check(e.kind == CORDON_EXIT_TIMEOUT && cordon_exit_status(&e) == 124 && e.seconds >= 0.9 &&
+		      e.seconds < 10,
+	      "the spawn timeout kills the run: 124 after %.2f s", e.seconds);
+	cordon_child_free(child);
+
+	child = spawn(policy, argv, CORDON_STDIO_PIPES, 0);
+	Sleep(200);
+	check(child != NULL && cordon_child_signal(child, 2, &err) == CORDON_E_UNSUPPORTED,
+	      "a signal Windows cannot deliver (SIGINT) is refused, not ignored (%s)", err.message);
+	if (child != NULL)
+		cordon_child_signal(child, 15, &err);
+	e = wait_for(child);
+	check(e.kind == CORDON_EXIT_SIGNAL && cordon_exit_status(&e) == 137,
+	      "SIGTERM through cordon_child_signal ends the run, reported as on Linux (137)");
+	cordon_child_free(child);
+}
+
+/* An inheritable handle cordon's process holds must not reach the
+ * command. The control run shows the probe sees a handle that is
+ * inherited, so the check cannot pass by the probe being blind. */
+static void test_handle_list(const cordon_resolved *policy)
+{
+	char path[MAX_PATH];
+	char value[32];
+	snprintf(path, sizeof(path), "%s\\inheritable-secret.txt", workdir);
+	SECURITY_ATTRIBUTES inherit = {sizeof(inherit), NULL, TRUE};
+	HANDLE secret = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+				    &inherit, CREATE_ALWAYS, 0, NULL);
+	snprintf(value, sizeof(value), "%llu", (unsigned long long)(uintptr_t)secret);
+
+	char line[1024];
+	snprintf(line, sizeof(line), "\"%s\" probe-handle %s \"%s\"", helper, value, path);
+	STARTUPINFOA startup = {0};
+	startup.cb = sizeof(startup);
+	PROCESS_INFORMATION info;
+	DWORD control = 0;
+	if (CreateProcessA(helper, line, NULL, NULL, TRUE, 0, NULL, NULL, &startup, &info)) {
+		WaitForSingleObject(info.hProcess, 30000);
+		GetExitCodeProcess(info.hProcess, &control);
+		CloseHandle(info.hProcess);
+		CloseHandle(info.hThread);
+	}
+	check(control == 3,
+	      "control: a plain CreateProcess with inheritance passes the handle (probe exit %lu)",
+	      (unsigned long)control);
+
+	const char *argv[] = {helper, "probe-handle", value, path, NULL};
+	for (int mode = 0; mode < 2; mode++) {
+		cordon_stdio stdio = mode == 0 ? CORDON_STDIO_PIPES : CORDON_STDIO_INHERIT;
+		cordon_exit e = wait_for(spawn(policy, argv, stdio, 0));
+		check(e.kind == CORDON_EXIT_CODE && e.code == 0,
+		      "%s mode: an inheritable handle outside the handle list stays out (probe exit %d)",
+		      mode == 0 ? "pipes" : "inherit", e.code);
+	}
+	CloseHandle(secret);
+}
+
+/* The terminal's output is rendered VT: the console host may put cursor
+ * escapes between any two characters. Drops CSI (ESC [ ... final byte)
+ * and OSC (ESC ] ... BEL) sequences and carriage returns. */
+static size_t strip_escapes(char *text, size_t length)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < length; i++) {
+		if (text[i] == 0x1b && i + 1 < length && text[i + 1] == '[') {
+			i += 2;
+			while (i < length && !(text[i] >= 0x40 && text[i] <= 0x7e))
+				i++;
+		} else if (text[i] == 0x1b && i + 1 < length && text[i + 1] == ']') {
+			while (i < length && text[i] != 0x07)
+				i++;
+		} else if (text[i] != '\r') {
+			text[out++] = text[i];
+		}
+	}
+	text[out] = '\0';
+	return out;
+}
+
+/* Reads the terminal until needle appears in its text or the stream ends. */
+static bool pty_read_until(cordon_child *child, const char *needle, char *seen, size_t size, size_t *used)
+{
+	ULONGLONG deadline = GetTickCount64() + 20000;
+	while (GetTickCount64() < deadline) {
+		if (strstr(seen, needle) != NULL)
+			return true;
+		if (*used + 1 >= size)
+			return false;
+		ssize_t n = cordon_child_read(child, CORDON_STREAM_PTY, seen + *used, size - 1 - *used, 200);
+		if (n == 0)
+			return strstr(seen, needle) != NULL;
+		if (n > 0)
+			*used = strip_escapes(seen, *used + (size_t)n);
+	}
+	return false;
+}
+
+static void test_pty(const cordon_resolved *policy)
+{
+	static char seen[1 << 16];
+	size_t used = 0;
+	cordon_error err = {0};
+	const char *argv[] = {helper, "pty-line", NULL};
+	cordon_spawn_options options = {.argv = argv, .stdio = CORDON_STDIO_PTY, .rows = 30, .cols = 100};
+	cordon_child *child = NULL;
+	cordon_code code = cordon_spawn(policy, &options, &child, &err);
+	check(code == CORDON_OK, "pty: the command starts on a pseudo console (%s)", err.message);
+	if (code != CORDON_OK)
+		return;
+	seen[0] = '\0';
+	check(pty_read_until(child, "ready", seen, sizeof(seen), &used),
+	      "pty: output of the command reaches cordon through the pseudo console");
+	cordon_code resized = cordon_child_resize(child, 40, 120, &err);
+	printf("# pty resize: %s (ResizePseudoConsole is a stub under Wine: not checked)\n",
+	       resized == CORDON_OK ? "accepted" : err.message);
+	check(cordon_child_write(child, "typed-line\r", 11) == 11,
+	      "pty: input can be written to the terminal");
+	check(pty_read_until(child, "got:typed-line", seen, sizeof(seen), &used),
+	      "pty: input reaches the command and its answer comes back");
+	cordon_child_close_stdin(child, &err);
+	check(pty_read_until(child, "got-eof", seen, sizeof(seen), &used),
+	      "pty: close_stdin (Ctrl-Z, Enter) is end of input for the command");
+	cordon_exit e = wait_for(child);
+	check(e.kind == CORDON_EXIT_CODE && e.code == 7, "pty: the exit status comes back (%d)", e.code);
+	char rest[4096];
+	ssize_t n;
+	ULONGLONG deadline = GetTickCount64() + 20000;
+	while ((n = cordon_child_read(child, CORDON_STREAM_PTY, rest, sizeof(rest), 500)) != 0 &&
+	       GetTickCount64() < deadline)
+		;
+	check(n == 0, "pty: the terminal's output ends once the run is over");
+	cordon_child_free(child);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: wine_library_test HELPER.exe WORKDIR\n");
+		return 100;
+	}
+	helper = argv[1];
+	workdir = argv[2];
+	test_refuses_without_best_effort();
+	cordon_resolved *policy = resolve(true);
+	if (policy == NULL)
+		return 100;
+	test_not_enforced_lines(policy);
+	test_exit_codes(policy);
+	test_stdin(policy);
+	test_twenty_mib_each(policy);
+	test_timeout_and_terminate(policy);
+	test_handle_list(policy);
+	test_pty(policy);
+	cordon_resolved_free(policy);
+	printf("%d failure%s\n", failures, failures == 1 ? "" : "s");
+	return failures;
+}
