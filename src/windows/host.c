@@ -127,11 +127,10 @@ cordon_code cordon_probe_host(cordon_host_report *out, cordon_error *err)
 	else
 		missing(out, "job object", detail, "every run: cordon cannot kill the command's tree",
 			"report this with 'cordon doctor' output");
-	missing(out, "workspace ACLs", "not built in this version",
-		"the roots are not granted to the command (its writes there fail) and directories Everyone "
-		"may "
-		"write are not denied to it",
-		"none yet: the ACL layer is the next part of the Windows backend");
+	missing(out, "Everyone-writable audit", "not wired in this version",
+		"directories outside the roots that Everyone may write are not denied to the command",
+		"none yet: the roots' allow, the protected names' and the state directory's denies are "
+		"applied once per workspace; the audit is the next step");
 	missing(out, "private desktop", "not built in this version",
 		"the command shares your desktop (windows, Start-Process of a URL)",
 		"none yet; the job's UI limits still apply");

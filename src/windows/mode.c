@@ -18,11 +18,8 @@ static const char note_delete_child[] =
 	"deletes and renames through a parent's delete-child right (files outside the roots, .git out of "
 	"a workspace): not probed: assumed not re-checked by the write-restricted token";
 static const char note_everyone_writable[] =
-	"directories outside the roots that Everyone may write: writable by the command (their deny "
-	"ACEs belong to the ACL layer, not built in this version)";
-static const char note_roots_not_granted[] =
-	"workspace-write: the roots are not granted to the command (the ACL layer is not built in this "
-	"version): its writes inside them fail like writes outside, unless Everyone may write there";
+	"directories outside the roots that Everyone may write: writable by the command (the audit "
+	"that denies them is not wired in this version)";
 static const char note_desktop[] =
 	"private desktop: not built in this version: the command shares your desktop and can open "
 	"windows and URLs there";
@@ -70,8 +67,6 @@ cordon_code win_mode_choose(const cordon_resolved *policy, win_mode *mode, win_n
 		add_note(notes, note_network);
 	add_note(notes, note_delete_child);
 	add_note(notes, note_everyone_writable);
-	if (cordon_resolved_mode(policy) == CORDON_MODE_WORKSPACE_WRITE)
-		add_note(notes, note_roots_not_granted);
 	add_note(notes, note_desktop);
 	return CORDON_OK;
 }

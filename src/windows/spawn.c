@@ -99,6 +99,47 @@ static cordon_code check_options(const cordon_resolved *policy, const cordon_spa
 	return CORDON_OK;
 }
 
+cordon_code win_acls_and_token(const cordon_resolved *policy, HANDLE *token, cordon_error *err)
+{
+	size_t root_count = cordon_resolved_root_count(policy);
+	size_t protected_count = cordon_resolved_protected_count(policy);
+	cordon_acl_root *roots = calloc(root_count + 1, sizeof(*roots));
+	const char **names = calloc(protected_count + 1, sizeof(*names));
+	cordon_win_acl_outcome outcome;
+	cordon_code code;
+
+	*token = NULL;
+	if (roots == NULL || names == NULL) {
+		free(roots);
+		free(names);
+		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while preparing the run's ACLs");
+	}
+	for (size_t i = 0; i < root_count; i++)
+		roots[i].path = cordon_resolved_root(policy, i, &roots[i].kind);
+	for (size_t i = 0; i < protected_count; i++)
+		names[i] = cordon_resolved_protected(policy, i);
+	/* No audit directories yet: which directories outside the roots to
+	 * audit for Everyone-writable entries, within what bound per run, is
+	 * still open (mode.c says so on every run). */
+	cordon_win_acl_request request = {
+		.mode = cordon_resolved_mode(policy),
+		.workspace = cordon_resolved_cwd(policy),
+		.roots = roots,
+		.root_count = root_count,
+		.protected_names = names,
+		.protected_count = protected_count,
+		.state_dir = cordon_resolved_state_dir(policy),
+	};
+	code = cordon_win_acl_prepare(&request, &outcome, err);
+	if (code == CORDON_OK) {
+		code = win_token_restricted(policy, &outcome, token, err);
+		cordon_win_acl_outcome_free(&outcome);
+	}
+	free(roots);
+	free(names);
+	return code;
+}
+
 /* Everything before a process exists: no side effect on failure except
  * the state directory, the install secret and the stubs. Fills *l, or
  * *never_ran when the program cannot be found or executed. */
@@ -148,7 +189,7 @@ static cordon_code prepare(const cordon_resolved *policy, const cordon_spawn_opt
 		goto done;
 	}
 	if (mode == WIN_MODE_RESTRICTED_TOKEN)
-		code = win_token_restricted(policy, &l->token, err);
+		code = win_acls_and_token(policy, &l->token, err);
 done:
 	if (*never_ran == NULL && code == CORDON_OK && l->application == NULL)
 		code = cordon_fail(err, CORDON_E_NOMEM, "out of memory while preparing the command");

@@ -82,36 +82,26 @@ static cordon_code read_identity(HANDLE token, cordon_sid *user, cordon_sid *log
 	return CORDON_OK;
 }
 
-static cordon_code plan_token(const cordon_resolved *policy, HANDLE own, cordon_token_plan *plan,
-			      cordon_error *err)
+static cordon_code plan_token(const cordon_resolved *policy, const cordon_win_acl_outcome *acl, HANDLE own,
+			      cordon_token_plan *plan, cordon_error *err)
 {
-	unsigned char secret[WIN_SECRET_BYTES];
 	cordon_token_inputs inputs = {0};
 	cordon_code code = read_identity(own, &inputs.user, &inputs.logon, err);
 	if (code != CORDON_OK)
 		return code;
-	code = win_secret_load(cordon_resolved_state_dir(policy), secret, err);
-	if (code != CORDON_OK)
-		return code;
 	inputs.mode = cordon_resolved_mode(policy);
-	const char *workspace = cordon_resolved_cwd(policy);
 	for (size_t i = 0; i < cordon_resolved_root_count(policy); i++) {
 		cordon_root_kind kind;
-		const char *root = cordon_resolved_root(policy, i, &kind);
-		if (kind == CORDON_ROOT_WORKSPACE)
-			workspace = root;
-		else
+		cordon_resolved_root(policy, i, &kind);
+		if (kind != CORDON_ROOT_WORKSPACE)
 			inputs.has_shared_roots = true;
 	}
-	bool derived =
-		cordon_capsid_derive(secret, sizeof(secret), CORDON_CAPSID_WORKSPACE, workspace,
-				     &inputs.workspace) &&
-		cordon_capsid_derive(secret, sizeof(secret), CORDON_CAPSID_SHARED, NULL, &inputs.shared) &&
-		cordon_capsid_derive(secret, sizeof(secret), CORDON_CAPSID_SANDBOX, NULL, &inputs.sandbox) &&
-		cordon_capsid_derive(secret, sizeof(secret), CORDON_CAPSID_READONLY, NULL, &inputs.readonly);
-	SecureZeroMemory(secret, sizeof(secret));
-	if (!derived)
-		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while deriving capability SIDs");
+	/* The SIDs the ACLs were just written for, from the one per-install
+	 * secret (acl_prepare.h). */
+	inputs.workspace = acl->workspace_sid;
+	inputs.shared = acl->shared_sid;
+	inputs.sandbox = acl->sandbox_sid;
+	inputs.readonly = acl->readonly_sid;
 	return cordon_token_plan_build(&inputs, plan, err);
 }
 
@@ -156,7 +146,8 @@ done:
 	return code;
 }
 
-cordon_code win_token_restricted(const cordon_resolved *policy, HANDLE *token, cordon_error *err)
+cordon_code win_token_restricted(const cordon_resolved *policy, const cordon_win_acl_outcome *acl,
+				 HANDLE *token, cordon_error *err)
 {
 	HANDLE own = NULL;
 	cordon_token_plan plan = {0};
@@ -168,7 +159,7 @@ cordon_code win_token_restricted(const cordon_resolved *policy, HANDLE *token, c
 			      TOKEN_DUPLICATE | TOKEN_QUERY | TOKEN_ASSIGN_PRIMARY | TOKEN_ADJUST_DEFAULT,
 			      &own))
 		return win_fail(err, GetLastError(), "cannot open cordon's own token");
-	code = plan_token(policy, own, &plan, err);
+	code = plan_token(policy, acl, own, &plan, err);
 	if (code != CORDON_OK)
 		goto done;
 	for (size_t i = 0; i < plan.restricting_count; i++) {

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "cordon.h"
+#include "windows/acl_prepare.h"
 #include "windows/plan/env_plan.h"
 
 /* ------------------------------------------------------------ text.c */
@@ -72,15 +73,19 @@ void win_job_close(win_job *job);
 
 /* The write-restricted token for policy (token plan in
  * src/windows/plan/token_plan.h), as a primary token for
- * CreateProcessAsUserW. */
-cordon_code win_token_restricted(const cordon_resolved *policy, HANDLE *token, cordon_error *err);
+ * CreateProcessAsUserW, carrying the capability SIDs the run's ACLs name
+ * (acl_prepare.h). */
+cordon_code win_token_restricted(const cordon_resolved *policy, const cordon_win_acl_outcome *acl,
+				 HANDLE *token, cordon_error *err);
 
-/* ------------------------------------------------------------ secret.c */
+/* ----------------------------------------------------------- acl (spawn.c) */
 
-#define WIN_SECRET_BYTES 32
-/* The per-install secret capability SIDs are derived from: 32 random
- * bytes in <state>\install-secret, made once, readable by the user only. */
-cordon_code win_secret_load(const char *state_dir, unsigned char secret[WIN_SECRET_BYTES], cordon_error *err);
+/* The run's ACLs applied once (cordon_win_acl_prepare), then its token.
+ * Fails closed: on any error nothing runs. */
+cordon_code win_acls_and_token(const cordon_resolved *policy, HANDLE *token, cordon_error *err);
+
+/* --------------------------------------------------------- state_dir.c */
+
 /* Creates cordon's state directory when it is missing. */
 cordon_code win_state_dir_make(const char *state_dir, cordon_error *err);
 

@@ -210,7 +210,7 @@ check "  ... restricted-token mode" grep -q "ok       restricted-token mode" "$w
 check "  ... the delete-child reading, not probed" grep -q "delete-child: not probed" "$work/out"
 check "  ... ConPTY" grep -q "ok       ConPTY" "$work/out"
 
-secret=$(ls "$WINEPREFIX"/drive_c/users/*/AppData/Local/cordon/install-secret 2>/dev/null | head -1)
+secret=$(ls "$WINEPREFIX"/drive_c/users/*/AppData/Local/cordon/capsid-secret 2>/dev/null | head -1)
 check "the per-install secret exists and is 32 bytes (its user-only DACL: Windows host only)" \
 	test -n "$secret" -a "$(stat -c %s "$secret" 2>/dev/null)" = 32
 before=$(sha256sum "$secret" 2>/dev/null)
