@@ -711,6 +711,16 @@ static cordon_code resolve_roots(cordon_resolved *r, const cordon_policy *policy
 
 /* ------------------------------------------------------------ the rest */
 
+/* Adds path (allocated) to list unless it is there already; frees it. */
+static cordon_code add_once_and_free(cordon_strlist *list, char *path, cordon_error *err)
+{
+	bool ok = cordon_strlist_contains(list, path) || cordon_strlist_push(list, path);
+	free(path);
+	if (!ok)
+		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while resolving the policy");
+	return CORDON_OK;
+}
+
 static cordon_code resolve_deny_read(cordon_resolved *r, const cordon_policy *policy, const cordon_fsview *fs,
 				     cordon_error *err)
 {
@@ -721,11 +731,9 @@ static cordon_code resolve_deny_read(cordon_resolved *r, const cordon_policy *po
 			canonicalize(fs, policy->deny_read.items[i], &deny_read_purpose, &path, &kind, err);
 		if (code != CORDON_OK)
 			return code;
-		bool ok = cordon_strlist_contains(&r->deny_read, path) ||
-			  cordon_strlist_push(&r->deny_read, path);
-		free(path);
-		if (!ok)
-			return cordon_fail(err, CORDON_E_NOMEM, "out of memory while resolving the policy");
+		code = add_once_and_free(&r->deny_read, path, err);
+		if (code != CORDON_OK)
+			return code;
 	}
 	return CORDON_OK;
 }
@@ -1044,11 +1052,9 @@ static cordon_code resolve_homes(cordon_resolved *r, const cordon_fsview *fs, cr
 			return code;
 		if (home == NULL)
 			continue; /* no home there: nothing to hide under it */
-		bool ok = cordon_strlist_contains(&r->credential_homes, home) ||
-			  cordon_strlist_push(&r->credential_homes, home);
-		free(home);
-		if (!ok)
-			return cordon_fail(err, CORDON_E_NOMEM, "out of memory while resolving the policy");
+		code = add_once_and_free(&r->credential_homes, home, err);
+		if (code != CORDON_OK)
+			return code;
 	}
 	return CORDON_OK;
 }

@@ -5,7 +5,6 @@ import os
 import shlex
 import signal
 import socket
-import select
 import subprocess
 import time
 
@@ -565,25 +564,6 @@ def pty_terminal_named(ctx):
         ctx.check(inside == {"ptmx"}, "the sandbox's /dev/pts shows terminals: %r" % sorted(inside))
 
 
-def read_pty_to_end(master, proc, seconds):
-    """Everything a pty master gives until the other side is gone."""
-    data = b""
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.1)
-        if ready:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            data += chunk
-        elif proc.poll() is not None:
-            break
-    return data
-
-
 @case
 def pty_no_phantom_input(ctx):
     """WS: `cordon run -q -- sh -c 'echo hi'` shows exactly hi, nothing else (pty: Ctrl-D sent while cordon starts must not become a NUL the command sees; captured: stdin at EOF)"""
@@ -593,7 +573,7 @@ def pty_no_phantom_input(ctx):
         # An end of input typed before cordon's terminal is raw: the
         # kernel's line discipline keeps it as a NUL byte.
         os.write(master, b"\x04")
-        data = read_pty_to_end(master, proc, 15)
+        data = H.read_until(master, None, 15, proc)
         try:
             rc = proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

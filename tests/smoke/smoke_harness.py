@@ -495,11 +495,13 @@ def remove_tree(base):
         pass
 
 
-def read_until(master, needle, seconds):
-    """Reads a pty master until needle (bytes) shows or time runs out."""
+def read_until(master, needle, seconds, proc=None):
+    """Reads a pty master until needle (bytes) shows, the other side is
+    gone, or time runs out. needle None: to the end; with proc, the end is
+    also when proc exited and nothing more is ready."""
     data = b""
     deadline = time.time() + seconds
-    while needle not in data and time.time() < deadline:
+    while (needle is None or needle not in data) and time.time() < deadline:
         ready, _, _ = select.select([master], [], [], 0.1)
         if ready:
             try:
@@ -509,4 +511,6 @@ def read_until(master, needle, seconds):
             if not chunk:
                 break
             data += chunk
+        elif proc is not None and proc.poll() is not None:
+            break
     return data
