@@ -1,18 +1,17 @@
 /* The processes between cordon and the command.
  *
- * intermediate: forked by cordon_spawn; enters the new namespaces (a
- *               process cannot move itself into a new pid namespace, only
- *               its children), writes the id maps, forks the supervisor and
- *               waits for it without reaping it, so the supervisor's pid
- *               stays valid for the parent's pidfd until the run is over.
- * supervisor:   pid 1 of the run's pid namespace (or a child subreaper in
- *               full-access mode): builds the mount tree, forks the command,
- *               forwards signals, reaps everything, and when the command
- *               exits kills whatever is left before reporting its status.
- * command:      stdio, session, working directory, confinement, execve.
+ * supervisor: cloned by cordon_spawn straight into the run's namespaces
+ *             (so it is pid 1 of the new pid namespace; the caller holds
+ *             it by the pidfd the clone returned, so its pid can never
+ *             name another process), or a child subreaper in full-access
+ *             mode. It maps its ids, builds the mount tree, starts the
+ *             command, forwards signals, reaps everything, and when the
+ *             command exits kills whatever is left before reporting its
+ *             status.
+ * command:    stdio, session, working directory, confinement, execve.
  *
- * All three run after fork() of a possibly multi-threaded caller: they use
- * only what was prepared before the fork and no stdio. */
+ * Both run after a clone of a possibly multi-threaded caller: they use
+ * only what was prepared before it and no stdio. */
 #include "spawn_internal.h"
 
 #include "../proxy/proxy.h"
@@ -24,6 +23,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +37,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <linux/sched.h>
 #include <unistd.h>
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -435,16 +436,6 @@ static void send_status(const supervisor_state *state, bool killed)
 	} while (written < 0 && errno == EINTR);
 }
 
-static bool wait_for_go(const supervisor_args *args)
-{
-	spawn_control control;
-	ssize_t n;
-	do {
-		n = read(args->control_fd, &control, sizeof(control));
-	} while (n < 0 && errno == EINTR);
-	return n == (ssize_t)sizeof(control) && control.kind == SPAWN_CONTROL_GO;
-}
-
 /* Returns false when the run must end now (kill requested or the parent
  * is gone). */
 static bool handle_control(supervisor_state *state)
@@ -534,7 +525,9 @@ static _Noreturn void supervisor_run(const supervisor_args *args)
 		.args = args,
 		.pid_one = plan->sandboxed && (plan->clone_flags & CLONE_NEWPID) != 0,
 	};
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* No parent-death signal: it would follow the caller's thread, not
+	 * its process. A caller that dies closes the control socket, and the
+	 * loop below kills the tree on that end of file. */
 	if (!state.pid_one && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		report_errno(args, "cannot make the supervisor a child subreaper", errno);
 		_exit(SETUP_FAILED_EXIT);
@@ -553,8 +546,6 @@ static _Noreturn void supervisor_run(const supervisor_args *args)
 	if (plan->sandboxed && (plan->clone_flags & CLONE_NEWNET) != 0 && !bring_loopback_up(args))
 		_exit(SETUP_FAILED_EXIT);
 	if (args->relay_fd >= 0 && !start_relay(args))
-		_exit(SETUP_FAILED_EXIT);
-	if (!wait_for_go(args))
 		_exit(SETUP_FAILED_EXIT);
 
 	sigset_t handled;
@@ -601,17 +592,17 @@ static _Noreturn void supervisor_run(const supervisor_args *args)
 	_exit(0);
 }
 
-/* -------------------------------------------------------- intermediate */
+/* ----------------------------------------------------------- start */
 
-_Noreturn void linux_intermediate_run(const supervisor_args *args)
+/* The first steps of the supervisor's process, before supervisor_run:
+ * nothing of the caller's may run or stay open here. */
+static _Noreturn void supervisor_enter(const supervisor_args *args)
 {
-	/* The caller's handlers must never run here; block what can be. */
+	/* The caller's handlers must never run here; every signal has been
+	 * blocked since before the clone. */
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			signal(sig, SIG_DFL);
-	sigset_t all;
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
 
 	for (size_t i = 0; i < args->caller_fd_count; i++)
 		if (!is_run_fd(args, args->caller_fds[i]))
@@ -625,43 +616,47 @@ _Noreturn void linux_intermediate_run(const supervisor_args *args)
 	setsid();
 
 	const linux_plan *plan = args->plan;
-	if (plan->sandboxed && plan->clone_flags != 0) {
-		uid_t uid = getuid();
-		gid_t gid = getgid();
-		if (unshare(plan->clone_flags) < 0) {
-			char message[256];
-			snprintf(message, sizeof(message),
-				 "cannot create the sandbox's namespaces (unshare): %s", strerror(errno));
-			spawn_report_send(args->report_fd, SPAWN_REPORT_NAMESPACES_FAILED,
-					  CORDON_E_UNSUPPORTED, errno, message);
-			_exit(SETUP_FAILED_EXIT);
-		}
-		if ((plan->clone_flags & CLONE_NEWUSER) != 0 && !write_id_maps(args, uid, gid))
-			_exit(SETUP_FAILED_EXIT);
-	}
-
-	pid_t supervisor = fork();
-	if (supervisor == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		supervisor_run(args);
-	}
-	if (supervisor < 0) {
-		report_errno(args, "cannot start the sandbox supervisor", errno);
+	if (plan->sandboxed && (plan->clone_flags & CLONE_NEWUSER) != 0 &&
+	    !write_id_maps(args, args->uid, args->gid))
 		_exit(SETUP_FAILED_EXIT);
-	}
-	spawn_report_send(args->report_fd, SPAWN_REPORT_SUPERVISOR_PID, supervisor, 0, NULL);
-	close(args->report_fd);
-	close(args->status_fd);
-	close(args->control_fd);
-	close_if_open(args->pty_master);
-	close_stdio_fds(args);
 
-	/* WNOWAIT: the supervisor stays a zombie, so its pid cannot be reused
-	 * while the parent may still signal it. */
-	siginfo_t info;
-	while (waitid(P_PID, (id_t)supervisor, &info, WEXITED | WNOWAIT) < 0 && errno == EINTR)
-		;
-	_exit(0);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	supervisor_run(args);
+}
+
+/* clone3 where the kernel (or a container's seccomp profile) has it, else
+ * clone, whose third argument is the pidfd's address on x86_64, arm64 and
+ * every architecture cordon builds for. exit_signal 0: the caller gets no
+ * SIGCHLD for the supervisor and a waitpid(-1) of its own never reaps it
+ * (that takes __WALL); cordon holds it by the pidfd. */
+static pid_t clone_with_pidfd(unsigned long flags, int *pidfd)
+{
+	struct clone_args clone_args;
+	memset(&clone_args, 0, sizeof(clone_args));
+	clone_args.flags = flags | CLONE_PIDFD;
+	clone_args.pidfd = (uint64_t)(uintptr_t)pidfd;
+	clone_args.exit_signal = 0;
+	long pid = syscall(SYS_clone3, &clone_args, sizeof(clone_args));
+	if (pid < 0 && errno == ENOSYS)
+		pid = syscall(SYS_clone, flags | CLONE_PIDFD, NULL, pidfd, NULL, NULL);
+	return (pid_t)pid;
+}
+
+pid_t linux_supervisor_start(const supervisor_args *args, int *pidfd)
+{
+	const linux_plan *plan = args->plan;
+	unsigned long flags = plan->sandboxed ? (unsigned long)plan->clone_flags : 0;
+	sigset_t all, previous;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &previous);
+	*pidfd = -1;
+	pid_t pid = clone_with_pidfd(flags, pidfd);
+	if (pid == 0)
+		supervisor_enter(args);
+	int saved = errno;
+	pthread_sigmask(SIG_SETMASK, &previous, NULL);
+	errno = saved;
+	return pid;
 }
