@@ -267,10 +267,10 @@ static _Noreturn void exec_command(const supervisor_args *args, char *const *env
 
 static _Noreturn void command_run(const supervisor_args *args)
 {
-	/* The caller's handlers and ignored signals are not the command's. */
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
+	/* The caller's handlers and ignored signals are not the command's:
+	 * supervisor_enter already reset every one to SIG_DFL and the
+	 * supervisor installs none (it reads its signals from a signalfd),
+	 * so the command starts with defaults and only the mask to clear. */
 	sigset_t empty;
 	sigemptyset(&empty);
 	sigprocmask(SIG_SETMASK, &empty, NULL);
