@@ -652,8 +652,23 @@ static void await_supervisor_exit(cordon_child *child)
 	reap_supervisor(child);
 }
 
+static void cleanup_host(cordon_child *child)
+{
+	if (child->host_prepared)
+		linux_plan_cleanup_host(child->plan);
+	child->host_prepared = false;
+}
+
 static void finish_run(cordon_child *child, bool have_status, const spawn_status *status)
 {
+	/* A status is sent only after the supervisor reaped every other
+	 * process of the run: nothing but its own _exit is left, so the
+	 * placeholders go back into the pool while the kernel tears the
+	 * namespaces down (the supervisor is their last member), not after.
+	 * Without a status the supervisor was killed and the kernel may still
+	 * be killing the tree: the placeholders wait until it is gone. */
+	if (have_status)
+		cleanup_host(child);
 	await_supervisor_exit(child);
 	fill_exit(child, have_status, status);
 	child->finished = true;
@@ -661,9 +676,7 @@ static void finish_run(cordon_child *child, bool have_status, const spawn_status
 	close_fd(&child->control_fd);
 	close_fd(&child->supervisor_pidfd);
 	stop_proxy(child);
-	if (child->host_prepared)
-		linux_plan_cleanup_host(child->plan);
-	child->host_prepared = false;
+	cleanup_host(child);
 }
 
 static int64_t earliest(int64_t a, int64_t b)
