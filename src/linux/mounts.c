@@ -740,6 +740,7 @@ static void recover_crashed(cordon_strlist *record)
  * most as many directories as the most placeholders runs ever held at
  * once. All of this happens under placeholders.lock. */
 #define POOL_SHARDS 64
+_Static_assert(POOL_SHARDS <= 64, "the listed shards are kept in a uint64_t");
 
 typedef struct placeholder_pool {
 	int fd;			    /* <state>/placeholder-pool, or -1: no pool */
@@ -749,6 +750,7 @@ typedef struct placeholder_pool {
 	 * pools before the shards kept their entries), and its listing. */
 	int reading;
 	bool exhausted;
+	uint64_t shards_listed; /* bit i: the top level lists shard i */
 	long listed, offset;
 	char listing[2048];
 } placeholder_pool;
@@ -788,6 +790,19 @@ static int pool_shard(placeholder_pool *pool, int shard, bool create)
 	return pool->shard_fds[shard];
 }
 
+/* Shards are named by two lower-case hex digits (pool_shard). */
+static void note_shard(placeholder_pool *pool, const char *name)
+{
+	static const char digits[] = "0123456789abcdef";
+	const char *high = name[0] != '\0' ? strchr(digits, name[0]) : NULL;
+	const char *low = high != NULL && name[1] != '\0' ? strchr(digits, name[1]) : NULL;
+	if (low == NULL || name[2] != '\0')
+		return;
+	int shard = (int)(high - digits) * 16 + (int)(low - digits);
+	if (shard < POOL_SHARDS)
+		pool->shards_listed |= UINT64_C(1) << shard;
+}
+
 /* The next pooled entry's name, from the top level (only entries that are
  * not shards) and then shard by shard; NULL when the pool is empty.
  * *dir_fd receives the directory it is in. */
@@ -802,6 +817,8 @@ static const char *pool_next(placeholder_pool *pool, int *dir_fd)
 			/* Pooled directories are named "<dev>-<ino>"; at the
 			 * top level everything else is a shard (whatever
 			 * d_type says: some filesystems leave it unknown). */
+			if (pool->reading < 0)
+				note_shard(pool, entry->d_name);
 			if (entry->d_name[0] == '.' ||
 			    (entry->d_type != DT_DIR && entry->d_type != DT_UNKNOWN) ||
 			    strchr(entry->d_name, '-') == NULL)
@@ -821,9 +838,11 @@ static const char *pool_next(placeholder_pool *pool, int *dir_fd)
 			continue;
 		}
 		pool->listed = pool->offset = 0;
+		/* Only the shards the top level listed (it is read whole
+		 * before the first shard): no open that can only fail. */
 		if (++pool->reading >= POOL_SHARDS)
 			pool->exhausted = true;
-		else
+		else if ((pool->shards_listed & (UINT64_C(1) << pool->reading)) != 0)
 			(void)pool_shard(pool, pool->reading, false);
 	}
 	return NULL;
