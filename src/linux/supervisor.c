@@ -632,53 +632,13 @@ static _Noreturn void supervisor_run(const supervisor_args *args)
 
 /* The first steps of the supervisor's process, before supervisor_run:
  * nothing of the caller's may run or stay open here. */
-static void reset_every_signal(void)
-{
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-}
-
-/* After CLONE_CLEAR_SIGHAND only ignored signals are left to reset, and
- * /proc/self/status lists them (SigIgn, a hex mask): one read instead of
- * 64 sigaction calls at a few microseconds each. Without that line, every
- * signal is reset. */
-static void reset_ignored_signals(void)
-{
-	char status[8192];
-	size_t used = 0;
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	while (fd >= 0 && used < sizeof(status) - 1) {
-		ssize_t n = read(fd, status + used, sizeof(status) - 1 - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		used += (size_t)n;
-	}
-	if (fd >= 0)
-		close(fd);
-	status[used] = '\0';
-	const char *line = strstr(status, "\nSigIgn:");
-	char *end = NULL;
-	unsigned long long ignored = line != NULL ? strtoull(line + 9, &end, 16) : 0;
-	if (line == NULL || end == line + 9 || (*end != '\n' && *end != '\0')) {
-		reset_every_signal();
-		return;
-	}
-	for (int sig = 1; sig <= 64 && sig < NSIG; sig++)
-		if ((ignored & (1ULL << (sig - 1))) != 0 && sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-}
-
-static _Noreturn void supervisor_enter(const supervisor_args *args, bool handlers_cleared)
+static _Noreturn void supervisor_enter(const supervisor_args *args)
 {
 	/* The caller's handlers must never run here; every signal has been
 	 * blocked since before the clone. */
-	if (handlers_cleared)
-		reset_ignored_signals();
-	else
-		reset_every_signal();
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
 
 	for (size_t i = 0; i < args->caller_fd_count; i++)
 		if (!is_run_fd(args, args->caller_fds[i]))
@@ -706,28 +666,17 @@ static _Noreturn void supervisor_enter(const supervisor_args *args, bool handler
  * clone, whose third argument is the pidfd's address on x86_64, arm64 and
  * every architecture cordon builds for. exit_signal 0: the caller gets no
  * SIGCHLD for the supervisor and a waitpid(-1) of its own never reaps it
- * (that takes __WALL); cordon holds it by the pidfd. CLONE_CLEAR_SIGHAND
- * (Linux 5.5) resets the caller's handlers in the clone itself;
- * *handlers_cleared says, in the child, whether it did. */
-static pid_t clone_with_pidfd(unsigned long flags, int *pidfd, bool *handlers_cleared)
+ * (that takes __WALL); cordon holds it by the pidfd. */
+static pid_t clone_with_pidfd(unsigned long flags, int *pidfd)
 {
 	struct clone_args clone_args;
 	memset(&clone_args, 0, sizeof(clone_args));
-	clone_args.flags = flags | CLONE_PIDFD | CLONE_CLEAR_SIGHAND;
+	clone_args.flags = flags | CLONE_PIDFD;
 	clone_args.pidfd = (uint64_t)(uintptr_t)pidfd;
 	clone_args.exit_signal = 0;
-	*handlers_cleared = true;
 	long pid = syscall(SYS_clone3, &clone_args, sizeof(clone_args));
-	if (pid < 0 && errno == EINVAL) {
-		/* Linux 5.3 and 5.4: clone3 without CLONE_CLEAR_SIGHAND. */
-		*handlers_cleared = false;
-		clone_args.flags = flags | CLONE_PIDFD;
-		pid = syscall(SYS_clone3, &clone_args, sizeof(clone_args));
-	}
-	if (pid < 0 && errno == ENOSYS) {
-		*handlers_cleared = false;
+	if (pid < 0 && errno == ENOSYS)
 		pid = syscall(SYS_clone, flags | CLONE_PIDFD, NULL, pidfd, NULL, NULL);
-	}
 	return (pid_t)pid;
 }
 
@@ -739,10 +688,9 @@ pid_t linux_supervisor_start(const supervisor_args *args, int *pidfd)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &previous);
 	*pidfd = -1;
-	bool handlers_cleared = false;
-	pid_t pid = clone_with_pidfd(flags, pidfd, &handlers_cleared);
+	pid_t pid = clone_with_pidfd(flags, pidfd);
 	if (pid == 0)
-		supervisor_enter(args, handlers_cleared);
+		supervisor_enter(args);
 	int saved = errno;
 	pthread_sigmask(SIG_SETMASK, &previous, NULL);
 	errno = saved;
