@@ -307,6 +307,16 @@ static _Noreturn void command_run(const supervisor_args *args)
 	exec_command(args, envp);
 }
 
+/* fork() without libc's fork machinery. The supervisor was cloned from a
+ * caller that may have other threads, so a lock libc's fork would take
+ * (its allocator's, the caller's atfork handlers') may be held by a thread
+ * that does not exist here; nothing in the supervisor's processes
+ * allocates, so a plain clone is all a child needs. */
+static pid_t fork_plain(void)
+{
+	return (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
 static int command_entry(void *args)
 {
 	command_run(args);
@@ -326,7 +336,7 @@ static int command_entry(void *args)
 static pid_t start_command(const supervisor_args *args, bool pid_one)
 {
 	if (!pid_one) {
-		pid_t pid = fork();
+		pid_t pid = fork_plain();
 		if (pid == 0)
 			command_run(args);
 		return pid;
@@ -534,7 +544,7 @@ static bool bring_loopback_up(const supervisor_args *args)
  * pid namespace. */
 static bool start_relay(const supervisor_args *args)
 {
-	pid_t relay = fork();
+	pid_t relay = fork_plain();
 	if (relay < 0) {
 		report_errno(args, "cannot start the network proxy relay", errno);
 		return false;
