@@ -18,6 +18,10 @@ Workloads:
   roots300held the same with every protected name already present in each
                root: read-only binds only, no placeholders
 
+Besides the sandboxes, two floors run in the same loop for `true` and
+`real`: "bare" (the command alone) and "unshare" (util-linux `unshare
+-Urmpfn`: user, mount, pid, net namespaces, nothing else).
+
 Usage: bench/bench.py --cordon build/cordon [--runs 40] [--markdown out.md]
          [--baseline other/cordon] [--tools cordon,bubblewrap]
          [--workloads true,roots300]
@@ -100,6 +104,13 @@ def tools(args, base_dir, ws, roots, held):
                 "--read-write=/tmp", "--net=none", "--private-dev", "--caps.drop=all", "--seccomp",
                 "--nonewprivs"]
         out["firejail"] = {"true": base + ["true"], "real": base + ["--"] + REAL}
+    # The floors, for reading the others: the command alone, and the same
+    # namespaces entered by util-linux unshare with no other protection.
+    out["bare"] = {"true": ["true"], "real": REAL}
+    unshare = shutil.which("unshare")
+    if unshare:
+        base = [unshare, "-Urmpfn"]
+        out["unshare"] = {"true": base + ["true"], "real": base + REAL}
     codex = args.codex if os.path.exists(args.codex) else shutil.which("codex")
     if codex:
         # run from the workspace as its cwd: with --cd, codex also wants a
@@ -198,6 +209,14 @@ def main():
             p90 = xs[min(len(xs) - 1, int(len(xs) * 0.9))]
             lines.append(f"| {tool} | {workload} | {statistics.median(xs) * 1000:.2f} | {p90 * 1000:.2f} "
                          f"| {rss[(tool, workload)] / 1024:.1f} | {len(xs)} |")
+        ratios = []
+        for workload in workloads:
+            ours, theirs = samples.get(("cordon", workload)), samples.get(("bubblewrap", workload))
+            if ours and theirs and ("cordon", workload) not in broken and ("bubblewrap", workload) not in broken:
+                ratios.append(f"cordon / bubblewrap, {workload}: median "
+                              f"{statistics.median(ours) / statistics.median(theirs):.2f}")
+        if ratios:
+            lines.append("\n" + "\n".join(ratios))
         missing = [t for t in ("bubblewrap", "firejail", "codex")
                    if t not in table and (not args.tools or t in args.tools.split(","))]
         report = "\n".join(lines)

@@ -50,10 +50,11 @@ endif()
 # cordon.pc, written at install time for the prefix in use then; on
 # Windows relative to itself, since the folder is zipped and moved.
 if(CORDON_PLATFORM STREQUAL "linux")
-  # -lseccomp, not Requires.private: libseccomp: pkg-config resolves
-  # Requires.private even for a shared link, and cordon.h needs nothing of
-  # libseccomp's, so that would demand libseccomp-dev from every user.
-  set(cordon_pc_libs_private "-pthread -lseccomp")
+  # libseccomp is a build-time tool only: the seccomp programs are
+  # compiled into libcordon when it is built (src/linux/seccomp_rules.c
+  # runs in cordon_seccomp_gen), so nothing linked against it needs
+  # libseccomp.
+  set(cordon_pc_libs_private "-pthread")
   set(cordon_pc_relocatable OFF)
 else()
   set(cordon_pc_libs_private "-ladvapi32 -luserenv -lws2_32 -lkernel32")

@@ -1,7 +1,8 @@
 # `cpack -G DEB` (from the build directory) makes one Debian package of
 # everything `cmake --install` lays out, installed under /usr. Its Depends
 # are computed by dpkg-shlibdeps from what bin/cordon and libcordon.so
-# really link (libc6, libseccomp2), not written by hand. The .deb is
+# really link (libc6 alone: libseccomp is used only while building, to
+# compile the seccomp programs into libcordon), not written by hand. The .deb is
 # checked by tests/install/deb_test.sh and, with a real `dpkg -i`, by CI.
 set(CPACK_PACKAGE_NAME cordon)
 set(CPACK_PACKAGE_VENDOR "cordon")
@@ -20,9 +21,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT) # cordon_0.1.0_amd64.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# Linking a program statically against libcordon.a needs libseccomp.a,
-# from libseccomp's development files (cordon.pc: Libs.private: -lseccomp).
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libseccomp-dev, pkg-config")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "pkg-config")
 # A shlibs file for programs linked against libcordon.so.0, and the
 # ldconfig trigger that goes with a shared library.
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)

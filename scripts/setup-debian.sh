@@ -18,7 +18,11 @@ packages=(
 	dpkg-dev file man-db bash-completion zsh
 )
 if [ "${CORDON_BENCH:-0}" = 1 ]; then
-	packages+=(bubblewrap firejail hyperfine nodejs npm)
+	packages+=(bubblewrap firejail hyperfine)
+	# A nodejs from another source (NodeSource) ships its own npm and
+	# conflicts with Debian's npm package: ask for them only when missing.
+	command -v node >/dev/null 2>&1 || packages+=(nodejs)
+	command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
 
 if [ "$(id -u)" -ne 0 ]; then

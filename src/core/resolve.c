@@ -92,23 +92,27 @@ typedef enum walk_failure {
 	WALK_SYSTEM,
 } walk_failure;
 
+/* The scalars first and the buffers filled only as far as used: a walk
+ * is 24 KiB, and every page of it first touched is a page fault. */
 typedef struct walk {
 	const cordon_fsview *fs;
 	bool check_trust;
 	bool allow_missing;
-	/* canonical so far: "" stands for "/" */
-	char resolved[RESOLVE_PATH_MAX];
 	size_t resolved_length;
-	char pending[2 * RESOLVE_PATH_MAX];
 	int hops;
 	bool missing; /* from here on, components are appended lexically */
 	cordon_fs_kind kind;
 	/* on failure */
 	walk_failure failure;
+	int sys_errno;
+	/* canonical so far: "" stands for "/" */
+	char resolved[RESOLVE_PATH_MAX];
+	char pending[2 * RESOLVE_PATH_MAX];
+	/* Written with the failure that reports them (walk_fail; link_*
+	 * only for WALK_UNTRUSTED_LINK, the one report that reads them). */
 	char failed_at[RESOLVE_PATH_MAX];
 	char link_target[RESOLVE_PATH_MAX];
 	char link_directory[RESOLVE_PATH_MAX];
-	int sys_errno;
 } walk;
 
 static void walk_fail(walk *w, walk_failure failure, const char *at)
@@ -188,6 +192,7 @@ static bool follow_link(walk *w, const char *rest)
 	if (target[0] == '/') {
 		w->resolved_length = 0;
 		w->resolved[0] = '\0';
+		w->failed_at[0] = '\0';
 	}
 	return true;
 }

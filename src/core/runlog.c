@@ -120,16 +120,29 @@ static cordon_code make_directories(const char *dir, cordon_error *err)
 	return CORDON_OK;
 }
 
+/* UTC by arithmetic on the epoch (Howard Hinnant's days-to-civil):
+ * gmtime would load the time zone database first, which UTC never
+ * needs. */
 static void format_utc_now(char out[32])
 {
-	time_t now = time(NULL);
-	struct tm utc;
-#ifdef _WIN32
-	gmtime_s(&utc, &now);
-#else
-	gmtime_r(&now, &utc);
-#endif
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &utc);
+	long long now = (long long)time(NULL);
+	long long days = now / 86400, seconds = now % 86400;
+	if (seconds < 0) {
+		seconds += 86400;
+		days--;
+	}
+	days += 719468;
+	long long era = (days >= 0 ? days : days - 146096) / 146097;
+	long long day_of_era = days - era * 146097;
+	long long year_of_era =
+		(day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+	long long day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+	long long month_index = (5 * day_of_year + 2) / 153; /* March is 0 */
+	int day = (int)(day_of_year - (153 * month_index + 2) / 5 + 1);
+	int month = (int)(month_index < 10 ? month_index + 3 : month_index - 9);
+	long long year = year_of_era + era * 400 + (month <= 2);
+	snprintf(out, 32, "%04lld-%02d-%02dT%02d:%02d:%02dZ", year, month, day, (int)(seconds / 3600),
+		 (int)(seconds / 60 % 60), (int)(seconds % 60));
 }
 
 /* Milliseconds are all a person needs, and they print short. Rounded by
@@ -184,9 +197,7 @@ cordon_code cordon_runlog_append(const cordon_resolved *policy, const char *prog
 {
 	if (policy == NULL || exit_info == NULL || policy->state_dir == NULL)
 		return cordon_fail(err, CORDON_E_INVALID, "no resolved policy or exit to log");
-	cordon_code code = make_directories(policy->state_dir, err);
-	if (code != CORDON_OK)
-		return code;
+	cordon_code code = CORDON_OK;
 	size_t name_length = strlen(policy->state_dir) + sizeof(RUNLOG_NAME);
 	char *file = malloc(name_length);
 	if (file == NULL)
@@ -198,6 +209,17 @@ cordon_code cordon_runlog_append(const cordon_resolved *policy, const char *prog
 		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while writing the run log");
 	}
 	int fd = open_log(file);
+	/* The state directory is made only when it is missing, not probed
+	 * one mkdir per ancestor on every run. */
+	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+		code = make_directories(policy->state_dir, err);
+		if (code != CORDON_OK) {
+			free(line);
+			free(file);
+			return code;
+		}
+		fd = open_log(file);
+	}
 	if (fd < 0) {
 		code = cordon_fail_errno(err, errno, "cannot open the run log %s", file);
 	} else {

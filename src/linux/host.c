@@ -255,9 +255,9 @@ cordon_code linux_host_probe(linux_host *host, cordon_error *err)
 	host->mount_setattr_available = probe_mount_setattr();
 	/* Per run, only the sysctls that forbid user namespaces outright are
 	 * read: forking a throw-away child to try them cost more than the
-	 * whole sandbox setup. The real attempt happens in the intermediate
-	 * process; if unshare fails there, cordon_spawn plans again without
-	 * user namespaces (and refuses unless best-effort). `cordon doctor`
+	 * whole sandbox setup. The real attempt is the clone that starts the
+	 * supervisor; if it fails, cordon_spawn plans again without user
+	 * namespaces (and refuses unless best-effort). `cordon doctor`
 	 * still tries every step for real. */
 	host->userns_available = userns_sysctls_allow(host->uid);
 	cordon_code code = read_host_sockets(host, err);

@@ -154,36 +154,69 @@ static bool path_within(const char *path, const char *dir)
  * clear (noexec, atime), adding nosuid and nodev (and ro). A mount hidden
  * under another at the same place is not reached; it is locked to the one
  * above it and cannot be uncovered from inside. */
+static cordon_code remount_line(apply_ctx *a, char *line, const char *top, bool readonly)
+{
+	char mount_point[PATH_MAX], options[512];
+	if (sscanf(line, "%*s %*s %*s %*s %4095s %511s", mount_point, options) != 2)
+		return CORDON_OK;
+	unescape_mountinfo(mount_point);
+	if (!path_within(mount_point, top))
+		return CORDON_OK;
+	bool was_readonly = false;
+	unsigned long flags = parse_locked_flags(options, &was_readonly);
+	flags |= MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV;
+	if (readonly || was_readonly)
+		flags |= MS_RDONLY;
+	if (mount(NULL, mount_point, NULL, flags, NULL) != 0)
+		return cordon_fail_errno(a->err, errno, "cannot restrict the mount at %s in the sandbox",
+					 mount_point + strlen(NEWROOT));
+	return CORDON_OK;
+}
+
+/* Read with read(2) into a fixed buffer, line by line, not with stdio:
+ * the supervisor must not allocate (it is cloned from a caller that may
+ * have other threads, whose allocator locks it does not share). */
 static cordon_code remount_walk(apply_ctx *a, const char *top, bool readonly)
 {
-	FILE *info = fopen(OLDROOT "/proc/self/mountinfo", "re");
-	if (info == NULL)
+	int fd cleanup_fd = open(OLDROOT "/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return cordon_fail_errno(
 			a->err, errno,
 			"cannot make %s read-only in the sandbox: reading /proc/self/mountinfo failed",
 			top + strlen(NEWROOT));
-	char *line = NULL;
-	size_t capacity = 0;
+	char buffer[3 * PATH_MAX];
+	size_t used = 0;
+	bool end = false;
 	cordon_code code = CORDON_OK;
-	while (code == CORDON_OK && getline(&line, &capacity, info) > 0) {
-		char mount_point[PATH_MAX], options[512];
-		if (sscanf(line, "%*s %*s %*s %*s %4095s %511s", mount_point, options) != 2)
+	while (code == CORDON_OK) {
+		char *newline = memchr(buffer, '\n', used);
+		if (newline == NULL && !end && used < sizeof(buffer) - 1) {
+			ssize_t n = read(fd, buffer + used, sizeof(buffer) - 1 - used);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return cordon_fail_errno(a->err, errno,
+							 "cannot make %s read-only in the sandbox: reading "
+							 "/proc/self/mountinfo failed",
+							 top + strlen(NEWROOT));
+			end = n == 0;
+			used += (size_t)n;
 			continue;
-		unescape_mountinfo(mount_point);
-		if (!path_within(mount_point, top))
-			continue;
-		bool was_readonly = false;
-		unsigned long flags = parse_locked_flags(options, &was_readonly);
-		flags |= MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV;
-		if (readonly || was_readonly)
-			flags |= MS_RDONLY;
-		if (mount(NULL, mount_point, NULL, flags, NULL) != 0)
-			code = cordon_fail_errno(a->err, errno,
-						 "cannot restrict the mount at %s in the sandbox",
-						 mount_point + strlen(NEWROOT));
+		}
+		if (newline == NULL && used == 0)
+			break;
+		if (newline == NULL && !end)
+			return cordon_fail(a->err, CORDON_E_SYSTEM,
+					   "cannot make %s read-only in the sandbox: a line of "
+					   "/proc/self/mountinfo is longer than %zu bytes",
+					   top + strlen(NEWROOT), sizeof(buffer) - 1);
+		size_t length = newline != NULL ? (size_t)(newline - buffer) : used;
+		buffer[length] = '\0';
+		code = remount_line(a, buffer, top, readonly);
+		size_t consumed = newline != NULL ? length + 1 : used;
+		memmove(buffer, buffer + consumed, used - consumed);
+		used -= consumed;
 	}
-	free(line);
-	fclose(info);
 	return code;
 }
 
@@ -740,6 +773,7 @@ static void recover_crashed(cordon_strlist *record)
  * most as many directories as the most placeholders runs ever held at
  * once. All of this happens under placeholders.lock. */
 #define POOL_SHARDS 64
+_Static_assert(POOL_SHARDS <= 64, "the listed shards are kept in a uint64_t");
 
 typedef struct placeholder_pool {
 	int fd;			    /* <state>/placeholder-pool, or -1: no pool */
@@ -749,6 +783,7 @@ typedef struct placeholder_pool {
 	 * pools before the shards kept their entries), and its listing. */
 	int reading;
 	bool exhausted;
+	uint64_t shards_listed; /* bit i: the top level lists shard i */
 	long listed, offset;
 	char listing[2048];
 } placeholder_pool;
@@ -788,6 +823,19 @@ static int pool_shard(placeholder_pool *pool, int shard, bool create)
 	return pool->shard_fds[shard];
 }
 
+/* Shards are named by two lower-case hex digits (pool_shard). */
+static void note_shard(placeholder_pool *pool, const char *name)
+{
+	static const char digits[] = "0123456789abcdef";
+	const char *high = name[0] != '\0' ? strchr(digits, name[0]) : NULL;
+	const char *low = high != NULL && name[1] != '\0' ? strchr(digits, name[1]) : NULL;
+	if (low == NULL || name[2] != '\0')
+		return;
+	int shard = (int)(high - digits) * 16 + (int)(low - digits);
+	if (shard < POOL_SHARDS)
+		pool->shards_listed |= UINT64_C(1) << shard;
+}
+
 /* The next pooled entry's name, from the top level (only entries that are
  * not shards) and then shard by shard; NULL when the pool is empty.
  * *dir_fd receives the directory it is in. */
@@ -802,6 +850,8 @@ static const char *pool_next(placeholder_pool *pool, int *dir_fd)
 			/* Pooled directories are named "<dev>-<ino>"; at the
 			 * top level everything else is a shard (whatever
 			 * d_type says: some filesystems leave it unknown). */
+			if (pool->reading < 0)
+				note_shard(pool, entry->d_name);
 			if (entry->d_name[0] == '.' ||
 			    (entry->d_type != DT_DIR && entry->d_type != DT_UNKNOWN) ||
 			    strchr(entry->d_name, '-') == NULL)
@@ -821,9 +871,11 @@ static const char *pool_next(placeholder_pool *pool, int *dir_fd)
 			continue;
 		}
 		pool->listed = pool->offset = 0;
+		/* Only the shards the top level listed (it is read whole
+		 * before the first shard): no open that can only fail. */
 		if (++pool->reading >= POOL_SHARDS)
 			pool->exhausted = true;
-		else
+		else if ((pool->shards_listed & (UINT64_C(1) << pool->reading)) != 0)
 			(void)pool_shard(pool, pool->reading, false);
 	}
 	return NULL;

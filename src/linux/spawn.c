@@ -28,8 +28,8 @@
 #define KILL_GRACE_MS 1000
 
 struct cordon_child {
-	pid_t intermediate;
 	pid_t supervisor;
+	bool supervisor_reaped;
 	int supervisor_pidfd;
 	int status_fd;
 	int control_fd;
@@ -48,7 +48,7 @@ struct cordon_child {
 	int64_t kill_requested_ms;
 	bool hard_killed;
 
-	bool namespaces_failed; /* unshare failed in the intermediate */
+	bool namespaces_failed; /* the clone could not create the namespaces */
 	int exec_code;		/* 126/127 when the command could not be executed */
 	char exec_detail[256];
 
@@ -75,11 +75,6 @@ static void close_fd(int *fd)
 	}
 }
 
-static int pidfd_open_pid(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
 static void pidfd_kill(int pidfd)
 {
 	if (pidfd >= 0)
@@ -100,7 +95,7 @@ static bool send_control(cordon_child *child, spawn_control_kind kind, int value
 
 /* ------------------------------------------------------------- spawn */
 
-/* The caller's descriptors above 2 (allocates *out). The intermediate
+/* The caller's descriptors above 2 (allocates *out). The supervisor
  * closes them so that a run never holds another run's pipe ends. */
 static cordon_code list_caller_fds(int **out, size_t *count, cordon_error *err)
 {
@@ -306,32 +301,12 @@ static cordon_code read_reports(cordon_child *child, int report_fd, cordon_error
 		}
 		report.message[sizeof(report.message) - 1] = '\0';
 		switch (report.kind) {
-		case SPAWN_REPORT_SUPERVISOR_PID:
-			child->supervisor = report.value;
-			child->supervisor_pidfd = pidfd_open_pid(report.value);
-			if (child->supervisor_pidfd < 0 && failure == CORDON_OK)
-				failure =
-					cordon_fail_errno(err, errno,
-							  "cannot hold the sandbox supervisor (pidfd_open); "
-							  "cordon needs Linux 5.3 or later");
-			else if (failure == CORDON_OK && !send_control(child, SPAWN_CONTROL_GO, 0))
-				failure =
-					cordon_fail_errno(err, errno, "cannot start the sandbox supervisor");
-			break;
 		case SPAWN_REPORT_SETUP_ERROR:
 			if (failure == CORDON_OK) {
 				cordon_code code = report.value > 0 && report.value <= CORDON_E_STATE
 							   ? (cordon_code)report.value
 							   : CORDON_E_SYSTEM;
 				failure = cordon_fail(err, code, "%s", report.message);
-				if (err != NULL)
-					err->sys_errno = report.sys_errno;
-			}
-			break;
-		case SPAWN_REPORT_NAMESPACES_FAILED:
-			child->namespaces_failed = true;
-			if (failure == CORDON_OK) {
-				failure = cordon_fail(err, CORDON_E_UNSUPPORTED, "%s", report.message);
 				if (err != NULL)
 					err->sys_errno = report.sys_errno;
 			}
@@ -346,20 +321,19 @@ static cordon_code read_reports(cordon_child *child, int report_fd, cordon_error
 						      "unexpected sandbox setup report %d", report.kind);
 		}
 	}
-	if (failure == CORDON_OK && child->supervisor_pidfd < 0)
-		failure = cordon_fail(err, CORDON_E_SYSTEM,
-				      "the sandbox's setup process ended before starting the supervisor");
 	return failure;
 }
 
-static void reap_intermediate(cordon_child *child)
+/* Waits for the supervisor to end and reaps it (__WALL: it was cloned
+ * with no exit signal). A caller that reaped it itself leaves ECHILD. */
+static void reap_supervisor(cordon_child *child)
 {
-	if (child->intermediate <= 0)
+	if (child->supervisor <= 0 || child->supervisor_reaped)
 		return;
 	int status;
-	while (waitpid(child->intermediate, &status, 0) < 0 && errno == EINTR)
+	while (waitpid(child->supervisor, &status, __WALL) < 0 && errno == EINTR)
 		;
-	child->intermediate = 0;
+	child->supervisor_reaped = true;
 }
 
 static void stop_proxy(cordon_child *child)
@@ -370,7 +344,7 @@ static void stop_proxy(cordon_child *child)
 
 static void release_child(cordon_child *child)
 {
-	reap_intermediate(child);
+	reap_supervisor(child);
 	stop_proxy(child);
 	free(child->env);
 	close_fd(&child->supervisor_pidfd);
@@ -515,7 +489,7 @@ static cordon_code plan_run(cordon_child *child, const cordon_resolved *policy, 
 
 /* Placeholders on the host and the confinement (Landlock ruleset,
  * seccomp program): made after the caller's descriptors were listed, so
- * the intermediate keeps the ruleset descriptor open. */
+ * the supervisor keeps the ruleset descriptor open. */
 static cordon_code prepare_run(cordon_child *child, linux_confine **confine, cordon_error *err)
 {
 	if (!child->plan->sandboxed)
@@ -562,8 +536,7 @@ static void abort_setup(cordon_child *child)
 			;
 	}
 	pidfd_kill(child->supervisor_pidfd);
-	kill(child->intermediate, SIGKILL);
-	reap_intermediate(child);
+	reap_supervisor(child);
 }
 
 static cordon_code spawn_attempt(const cordon_resolved *policy, const cordon_spawn_options *options,
@@ -586,7 +559,7 @@ static cordon_code spawn_attempt(const cordon_resolved *policy, const cordon_spa
 	code = plan_run(child, policy, without_userns, err);
 	if (code == CORDON_OK)
 		code = start_proxy(child, policy, options, &relay_fd, err);
-	/* Listed after the proxy started, so the intermediate closes the
+	/* Listed after the proxy started, so the supervisor closes the
 	 * proxy's own descriptors too. */
 	if (code == CORDON_OK)
 		code = list_caller_fds(&caller_fds, &caller_fd_count, err);
@@ -611,14 +584,27 @@ static cordon_code spawn_attempt(const cordon_resolved *policy, const cordon_spa
 		code = setup_timed_out(child, err);
 		goto fail;
 	}
-	child->intermediate = fork();
-	if (child->intermediate == 0)
-		linux_intermediate_run(&args);
-	if (child->intermediate < 0) {
-		child->intermediate = 0;
-		code = cordon_fail_errno(err, errno, "cannot start the command (fork)");
+	args.uid = getuid();
+	args.gid = getgid();
+
+	pid_t supervisor = linux_supervisor_start(&args, &child->supervisor_pidfd);
+	if (supervisor < 0) {
+		int errnum = errno;
+		if (errnum == EAGAIN || errnum == ENOMEM || !child->plan->sandboxed ||
+		    child->plan->clone_flags == 0) {
+			code = cordon_fail_errno(err, errnum, "cannot start the command (clone)");
+		} else {
+			/* The host forbids what its sysctls did not show. */
+			child->namespaces_failed = true;
+			code = cordon_fail(err, CORDON_E_UNSUPPORTED,
+					   "cannot create the sandbox's namespaces (clone): %s",
+					   strerror(errnum));
+			if (err != NULL)
+				err->sys_errno = errnum;
+		}
 		goto fail;
 	}
+	child->supervisor = supervisor;
 
 	/* Keep only the parent's ends. */
 	close_fd(&relay_fd);
@@ -709,26 +695,31 @@ static void fill_exit(cordon_child *child, bool have_status, const spawn_status 
 	}
 }
 
-/* Returns once the supervisor has exited: in a pid namespace that is only
- * after every process in it, and its mount namespace is gone by then too.
- * The intermediate ends on its own right after; it is reaped when the
- * child is freed, off the path that reports the exit. */
+/* Returns once the supervisor has exited and is reaped: in a pid
+ * namespace that is only after every process in it, and the run's
+ * namespaces are gone by then too (the supervisor was their last member). */
 static void await_supervisor_exit(cordon_child *child)
 {
-	if (child->supervisor_pidfd < 0) {
-		reap_intermediate(child);
-		return;
-	}
-	struct pollfd p = {.fd = child->supervisor_pidfd, .events = POLLIN};
-	while (poll(&p, 1, -1) < 0 && errno == EINTR)
-		;
-	int status;
-	if (child->intermediate > 0 && waitpid(child->intermediate, &status, WNOHANG) == child->intermediate)
-		child->intermediate = 0;
+	reap_supervisor(child);
+}
+
+static void cleanup_host(cordon_child *child)
+{
+	if (child->host_prepared)
+		linux_plan_cleanup_host(child->plan);
+	child->host_prepared = false;
 }
 
 static void finish_run(cordon_child *child, bool have_status, const spawn_status *status)
 {
+	/* A status is sent only after the supervisor reaped every other
+	 * process of the run: nothing but its own _exit is left, so the
+	 * placeholders go back into the pool while the kernel tears the
+	 * namespaces down (the supervisor is their last member), not after.
+	 * Without a status the supervisor was killed and the kernel may still
+	 * be killing the tree: the placeholders wait until it is gone. */
+	if (have_status)
+		cleanup_host(child);
 	await_supervisor_exit(child);
 	fill_exit(child, have_status, status);
 	child->finished = true;
@@ -736,9 +727,7 @@ static void finish_run(cordon_child *child, bool have_status, const spawn_status
 	close_fd(&child->control_fd);
 	close_fd(&child->supervisor_pidfd);
 	stop_proxy(child);
-	if (child->host_prepared)
-		linux_plan_cleanup_host(child->plan);
-	child->host_prepared = false;
+	cleanup_host(child);
 }
 
 static int64_t earliest(int64_t a, int64_t b)

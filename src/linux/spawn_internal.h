@@ -10,13 +10,11 @@
 #include "cordon.h"
 #include "sandbox.h"
 
-/* One record on the report pipe (intermediate, supervisor and command ->
- * cordon_spawn). Small and fixed so a write is atomic (< PIPE_BUF). */
+/* One record on the report pipe (supervisor and command -> cordon_spawn).
+ * Small and fixed so a write is atomic (< PIPE_BUF). */
 typedef enum spawn_report_kind {
-	SPAWN_REPORT_SUPERVISOR_PID = 1, /* value: the supervisor's pid as the caller sees it */
-	SPAWN_REPORT_SETUP_ERROR,	 /* value: cordon_code; the command never ran */
-	SPAWN_REPORT_EXEC_FAILED,	 /* value: 126 or 127; the command could not be executed */
-	SPAWN_REPORT_NAMESPACES_FAILED,	 /* unshare failed: plan again without user namespaces */
+	SPAWN_REPORT_SETUP_ERROR = 1, /* value: cordon_code; the command never ran */
+	SPAWN_REPORT_EXEC_FAILED,     /* value: 126 or 127; the command could not be executed */
 } spawn_report_kind;
 
 typedef struct spawn_report {
@@ -35,9 +33,8 @@ typedef struct spawn_status {
 
 /* One record on the control pipe (cordon_spawn/child API -> supervisor). */
 typedef enum spawn_control_kind {
-	SPAWN_CONTROL_GO = 1, /* the parent holds a pidfd on the supervisor: start the command */
-	SPAWN_CONTROL_SIGNAL, /* value: a signal for the command's foreground group */
-	SPAWN_CONTROL_KILL,   /* kill every process of the run, then report */
+	SPAWN_CONTROL_SIGNAL = 1, /* value: a signal for the command's foreground group */
+	SPAWN_CONTROL_KILL,	  /* kill every process of the run, then report */
 	/* supervisor -> cordon_spawn, the one record sent that way: the pty
 	 * master, attached as SCM_RIGHTS. */
 	SPAWN_CONTROL_PTY_MASTER,
@@ -48,8 +45,8 @@ typedef struct spawn_control {
 	int value;
 } spawn_control;
 
-/* Everything the intermediate, the supervisor and the command need, built
- * before fork so nothing is allocated afterwards. */
+/* Everything the supervisor and the command need, built before the clone
+ * so nothing is allocated afterwards. */
 typedef struct supervisor_args {
 	const linux_plan *plan;
 	const linux_confine *confine; /* NULL when not sandboxed */
@@ -66,18 +63,22 @@ typedef struct supervisor_args {
 	int pty_master;
 	unsigned short pty_rows, pty_cols; /* the pty's first size; 0: 24 x 80 */
 	int relay_fd; /* -1 unless network proxy: the relay's end of the proxy control socket */
+	uid_t uid;    /* the caller's ids, mapped into the sandbox's user namespace */
+	gid_t gid;
 	/* The caller's descriptors open before the run was set up: closed in
-	 * the intermediate so no run keeps another run's pipes open. */
+	 * the supervisor so no run keeps another run's pipes open. */
 	const int *caller_fds;
 	size_t caller_fd_count;
 	/* The parent's ends of this run's pipes (-1 when unused): closed in
-	 * the intermediate, or EOF would never reach the other side. */
+	 * the supervisor, or EOF would never reach the other side. */
 	int parent_fds[6];
 } supervisor_args;
 
-/* In the intermediate process: unshare per plan, map ids, fork the
- * supervisor, report its pid, wait for it. Never returns. */
-_Noreturn void linux_intermediate_run(const supervisor_args *args);
+/* Clones the supervisor into the plan's namespaces (all of them in the one
+ * clone; none when not sandboxed) and returns its pid with *pidfd holding
+ * it, or -1 with errno (failed to create the namespaces or the process).
+ * The supervisor is reaped with __WALL: it sends the caller no SIGCHLD. */
+pid_t linux_supervisor_start(const supervisor_args *args, int *pidfd);
 
 /* Sends a record on the report pipe (best effort, async-signal-safe). */
 void spawn_report_send(int fd, spawn_report_kind kind, int value, int sys_errno, const char *message);

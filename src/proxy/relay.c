@@ -34,11 +34,27 @@ int cordon_relay_serve_listeners(int control_fd, int listener4, int listener6)
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
 #define RELAY_CONNECTION_LIMIT 256
 #define ACCEPT_PAUSE_MS	       100
+
+/* The relay runs in a process cloned (not forked through libc) from a
+ * caller that may have other threads, so libc's allocator may be locked
+ * by a thread that does not exist here: it takes its memory from mmap. */
+static void *relay_zalloc(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void relay_release(void *p, size_t size)
+{
+	if (p != NULL)
+		munmap(p, size);
+}
 
 typedef struct relay_connection {
 	int tcp_fd;
@@ -111,7 +127,7 @@ static void close_connection(relay *r, size_t index)
 	close(c->tcp_fd);
 	if (c->stream_fd >= 0)
 		close(c->stream_fd);
-	free(c);
+	relay_release(c, sizeof(*c));
 	r->connections[index] = r->connections[--r->count];
 }
 
@@ -198,7 +214,7 @@ static bool accept_clients(relay *r, int listener)
 				r->accept_paused = true;
 			return true; /* EAGAIN, or a client that reset before accept */
 		}
-		relay_connection *c = calloc(1, sizeof(*c));
+		relay_connection *c = relay_zalloc(sizeof(*c));
 		if (c == NULL) {
 			close(fd);
 			return true;
@@ -212,7 +228,7 @@ static bool accept_clients(relay *r, int listener)
 		while (sent < 0 && errno == EINTR);
 		if (sent != 1) {
 			close(fd);
-			free(c);
+			relay_release(c, sizeof(*c));
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				continue;
 			return false;
@@ -300,7 +316,7 @@ int cordon_relay_serve(int control_fd, unsigned short port)
 
 int cordon_relay_serve_listeners(int control_fd, int listener4, int listener6)
 {
-	relay *r = calloc(1, sizeof(*r));
+	relay *r = relay_zalloc(sizeof(*r));
 	if (r == NULL) {
 		close(listener4);
 		if (listener6 >= 0)
@@ -323,7 +339,7 @@ int cordon_relay_serve_listeners(int control_fd, int listener4, int listener6)
 	close(r->listeners[0]);
 	if (r->listeners[1] >= 0)
 		close(r->listeners[1]);
-	free(r);
+	relay_release(r, sizeof(*r));
 	return status;
 }
 

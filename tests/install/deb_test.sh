@@ -74,8 +74,23 @@ contents)
 	trap 'rm -rf "$scratch"' EXIT
 	depends=$(dpkg-deb -f "$deb" Depends)
 	echo "Depends: $depends"
-	check "Depends names libseccomp2" grep -q 'libseccomp2' <<<"$depends"
 	check "Depends names libc6" grep -q 'libc6' <<<"$depends"
+	# Every shared library a packaged program or library needs comes from
+	# a package Depends names (what dpkg-shlibdeps is for).
+	dpkg-deb -x "$deb" "$scratch/root"
+	for elf in "$scratch"/root/usr/bin/cordon "$scratch"/root/usr/lib/*/libcordon.so.0 \
+		"$scratch"/root/usr/lib/libcordon.so.0; do
+		[ -f "$elf" ] || continue
+		for needed in $(objdump -p "$elf" | awk '$1 == "NEEDED" { print $2 }'); do
+			path=$(ldconfig -p | awk -v n="$needed" '$1 == n { print $NF; exit }' || true)
+			owner=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -n1 | cut -d: -f1 || true)
+			[ -n "$owner" ] || owner=$(dpkg -S "$path" 2>/dev/null | head -n1 | cut -d: -f1 || true)
+			check "${elf#"$scratch"/root}: $needed comes from ${owner:-?}, which Depends names" \
+				grep -Eq "(^|, )${owner:-no-owner}( |,|$)" <<<"$depends"
+		done
+	done
+	check "Depends does not name libseccomp2 (compiled in at build time)" \
+		bash -c '! grep -q libseccomp2 <<<"$1"' _ "$depends"
 	# Each dependency is met by this system's packages, as dpkg -i checks.
 	IFS=',' read -ra items <<<"$depends"
 	for item in "${items[@]}"; do

@@ -709,6 +709,87 @@ static void test_concurrent_runs_do_not_hold_each_others_pipes(void **state)
 	cordon_resolved_free(r2);
 }
 
+static void count_usr1(int sig)
+{
+	(void)sig;
+}
+
+static int occurrences(const char *text, const char *needle)
+{
+	int n = 0;
+	for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* The caller's ignored, handled and blocked signals stay the caller's:
+ * the command starts with every disposition at its default and nothing
+ * blocked (its SigIgn and SigBlk in /proc/self/status are all zero), and
+ * in a sandbox the supervisor (pid 1, whose status the command can read)
+ * holds none of the caller's handlers either (SigCgt zero). */
+static void check_signal_state_not_inherited(cordon_mode mode)
+{
+	struct sigaction ignore = {.sa_handler = SIG_IGN}, handle = {.sa_handler = count_usr1};
+	struct sigaction previous_pipe, previous_quit, previous_usr1;
+	sigaction(SIGPIPE, &ignore, &previous_pipe);
+	sigaction(SIGQUIT, &ignore, &previous_quit);
+	sigaction(SIGUSR1, &handle, &previous_usr1);
+	sigset_t blocked, previous_mask;
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &blocked, &previous_mask);
+
+	cordon_resolved *resolved = resolve_policy(mode);
+	bool sandboxed = mode != CORDON_MODE_FULL_ACCESS;
+	const char *argv[] = {"cat", "/proc/self/status", sandboxed ? "/proc/1/status" : NULL, NULL};
+	int files = sandboxed ? 2 : 1;
+	cordon_spawn_options options = {.argv = argv, .stdio = CORDON_STDIO_PIPES};
+	cordon_child *child = NULL;
+	cordon_error err;
+	cordon_code code = cordon_spawn(resolved, &options, &child, &err);
+
+	sigaction(SIGPIPE, &previous_pipe, NULL);
+	sigaction(SIGQUIT, &previous_quit, NULL);
+	sigaction(SIGUSR1, &previous_usr1, NULL);
+	sigprocmask(SIG_SETMASK, &previous_mask, NULL);
+	if (code == CORDON_E_UNSUPPORTED) {
+		cordon_resolved_free(resolved);
+		fprintf(stderr, "skipped: sandboxed spawn unsupported here: %s\n", err.message);
+		skip();
+	}
+	if (code != CORDON_OK)
+		fail_msg("cordon_spawn failed: %s", err.message);
+	buffer out = {0}, err_out = {0};
+	drain_pipes(child, &out, &err_out);
+	cordon_exit e;
+	assert_int_equal(cordon_child_wait(child, 10000, &e, &err), CORDON_OK);
+	assert_int_equal(cordon_exit_status(&e), 0);
+	buffer_append(&out, "", 1);
+	const char *text = (const char *)out.data;
+	if (occurrences(text, "\nSigIgn:\t0000000000000000\n") != files)
+		fail_msg("the run inherited ignored signals:\n%s", text);
+	if (!buffer_contains(&out, "SigBlk:\t0000000000000000\n"))
+		fail_msg("the command inherited blocked signals:\n%s", text);
+	if (occurrences(text, "\nSigCgt:\t0000000000000000\n") != files)
+		fail_msg("the run holds the caller's signal handlers:\n%s", text);
+	free(out.data);
+	free(err_out.data);
+	cordon_child_free(child);
+	cordon_resolved_free(resolved);
+}
+
+static void test_signal_state_not_inherited_full_access(void **state)
+{
+	(void)state;
+	check_signal_state_not_inherited(CORDON_MODE_FULL_ACCESS);
+}
+
+static void test_signal_state_not_inherited_sandboxed(void **state)
+{
+	(void)state;
+	check_signal_state_not_inherited(CORDON_MODE_WORKSPACE_WRITE);
+}
+
 /* ----------------------------------------------------------- sandboxed */
 
 static void test_sandboxed_run_is_pid_namespaced(void **state)
@@ -928,6 +1009,8 @@ int main(void)
 		cmocka_unit_test(test_pty_resize_and_eof),
 		cmocka_unit_test(test_only_stdio_is_inherited),
 		cmocka_unit_test(test_concurrent_runs_do_not_hold_each_others_pipes),
+		cmocka_unit_test(test_signal_state_not_inherited_full_access),
+		cmocka_unit_test(test_signal_state_not_inherited_sandboxed),
 		cmocka_unit_test(test_sandboxed_run_is_pid_namespaced),
 		cmocka_unit_test(test_sandboxed_not_found_fails_closed_or_127),
 		cmocka_unit_test(test_best_effort_still_confines_writes),
