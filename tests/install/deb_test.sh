@@ -78,11 +78,13 @@ contents)
 	# Every shared library a packaged program or library needs comes from
 	# a package Depends names (what dpkg-shlibdeps is for).
 	dpkg-deb -x "$deb" "$scratch/root"
+	# ldconfig lives in /sbin, off an ordinary user's PATH.
+	ldconfig=$(PATH=$PATH:/usr/sbin:/sbin command -v ldconfig || true)
 	for elf in "$scratch"/root/usr/bin/cordon "$scratch"/root/usr/lib/*/libcordon.so.0 \
 		"$scratch"/root/usr/lib/libcordon.so.0; do
 		[ -f "$elf" ] || continue
 		for needed in $(objdump -p "$elf" | awk '$1 == "NEEDED" { print $2 }'); do
-			path=$(ldconfig -p | awk -v n="$needed" '$1 == n { print $NF; exit }' || true)
+			path=$("${ldconfig:-ldconfig}" -p | awk -v n="$needed" '$1 == n { print $NF; exit }' || true)
 			owner=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -n1 | cut -d: -f1 || true)
 			[ -n "$owner" ] || owner=$(dpkg -S "$path" 2>/dev/null | head -n1 | cut -d: -f1 || true)
 			check "${elf#"$scratch"/root}: $needed comes from ${owner:-?}, which Depends names" \
@@ -115,6 +117,8 @@ contents)
 		check "the package holds ${file#.}" grep -Eqx -- "$file" "$scratch/files"
 	done
 	dpkg-deb -x "$deb" "$scratch/root"
+	# ldconfig lives in /sbin, off an ordinary user's PATH.
+	ldconfig=$(PATH=$PATH:/usr/sbin:/sbin command -v ldconfig || true)
 	pc=$(find "$scratch/root/usr/lib" -path '*/pkgconfig/cordon.pc' -print -quit)
 	check "cordon.pc names the package's prefix, /usr" grep -qx 'prefix=/usr' "$pc"
 	# A user with the package but not libseccomp-dev can still ask.
