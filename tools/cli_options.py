@@ -48,14 +48,16 @@ def run_cordon(cordon, *args):
     return result.stdout
 
 
-def read_listing(cordon):
+def read_listing(cordon, command="run"):
+    """The command words, and the options of one command (run or setup)."""
     commands, options = [], []
     for line in run_cordon(cordon, "__options").splitlines():
         fields = line.split("\t")
         if fields[0] == "command" and len(fields) == 2:
             commands.append(fields[1])
-        elif fields[0] == "option" and len(fields) == 6 and fields[1] == "run":
-            options.append(Option(fields))
+        elif fields[0] == "option" and len(fields) == 6 and fields[1] in ("run", "setup"):
+            if fields[1] == command:
+                options.append(Option(fields))
         else:
             sys.exit(f"cli_options.py: cannot read this line of 'cordon __options': {line!r}")
     if not commands or not options:
@@ -98,6 +100,24 @@ def describe(cordon, options):
     return help_entries(run_cordon(cordon, "--help"))
 
 
+# What the completion menus say for setup's options ('cordon --help' names
+# them in one line, not one line each); check() makes sure the man page and
+# --help mention every one of them.
+SETUP_HELP = {
+    "--plan": "print the setup plan as JSON and change nothing",
+    "--uninstall": "with --plan: what uninstall removes",
+    "--profile": "with --plan: the profile to plan for",
+    "--root": "a writable root the sandbox accounts must read",
+    "--help": "the command list",
+}
+
+
+def describe_setup(cordon, options):
+    for option in options:
+        option.help = SETUP_HELP.get(option.long, "")
+        option.repeatable = option.long == "--root"
+
+
 # ------------------------------------------------------------------ bash
 
 
@@ -111,7 +131,11 @@ def bash_value_action(option):
     return 'COMPREPLY=($(compgen -f -- "$cur"))'
 
 
-def bash_script(commands, options):
+def bash_script(commands, options, setup_options):
+    setup_value_cases = "".join(
+        f"\t\t{'|'.join(o.spellings)}) {bash_value_action(o)}; return ;;\n" for o in setup_options if o.takes_value
+    )
+    setup_spellings = " ".join(s for o in setup_options for s in o.spellings)
     all_spellings = " ".join(s for o in options for s in o.spellings)
     with_value = "|".join(s for o in options if o.takes_value for s in o.spellings)
     value_cases = "".join(
@@ -172,6 +196,11 @@ _cordon() {{
 			_cordon_command "$COMP_CWORD"
 		fi
 		;;
+	setup)
+		case $prev in
+{setup_value_cases}\t\tesac
+		COMPREPLY=($(compgen -W '{setup_spellings}' -- "$cur"))
+		;;
 	--sandbox-policy-cwd)
 		case $COMP_CWORD in
 		2) COMPREPLY=($(compgen -d -- "$cur")) ;;
@@ -231,7 +260,7 @@ def zsh_spec(option):
     return f"'{exclusion}'{{{','.join(names)}}}'[{description}]{suffix}'"
 
 
-def zsh_script(commands, options, top_help):
+def zsh_script(commands, options, setup_options, top_help):
     command_items = []
     for word in commands:
         description = top_help.get(word, "")
@@ -243,6 +272,7 @@ def zsh_script(commands, options, top_help):
             description = "the command list"
         command_items.append(f"'{zsh_quote(word.replace(':', chr(92) + ':'))}:{zsh_quote(description.replace(':', ' '))}'")
     specs = " \\\n\t\t\t".join(zsh_spec(o) for o in options)
+    setup_specs = " \\\n\t\t\t".join(zsh_spec(o) for o in setup_options)
     return f"""#compdef cordon
 # zsh completion for cordon.
 # Generated from 'cordon __options' by tools/cli_options.py when cordon is
@@ -265,6 +295,12 @@ _cordon() {{
 			{specs} \\
 			'(-):program:_command_names -e' \\
 			'*::program arguments:_normal'
+		;;
+	setup)
+		shift words
+		(( CURRENT-- ))
+		_arguments -s -S : \\
+			{setup_specs}
 		;;
 	--sandbox-policy-cwd)
 		shift words
@@ -318,6 +354,16 @@ def check(cordon, man_path, markdown_paths):
             with open(path, encoding="utf-8") as f:
                 if not re.search(rf"(?<![\w-]){re.escape(option.long)}(?![\w-])", f.read()):
                     problems.append(f"{path} does not document '{option.long}'")
+    _, setup_options = read_listing(cordon, "setup")
+    for option in setup_options:
+        if option.long == "--help":
+            continue  # documented as run's and the top level's
+        if not man_has(man, option.long):
+            problems.append(f"{man_path} does not document '{option.long}' (an option of 'cordon setup')")
+        if not re.search(rf"(?<![\w-]){re.escape(option.long)}(?![\w-])", top_help):
+            problems.append(f"'cordon --help' does not mention '{option.long}' (an option of 'cordon setup')")
+        if option.long not in SETUP_HELP:
+            problems.append(f"tools/cli_options.py has no menu text for '{option.long}' of 'cordon setup'")
     for problem in problems:
         print(f"cli_options.py: {problem}", file=sys.stderr)
     if problems:
@@ -331,11 +377,13 @@ def check(cordon, man_path, markdown_paths):
 def main(argv):
     if len(argv) == 5 and argv[1] == "completions":
         commands, options = read_listing(argv[2])
+        _, setup_options = read_listing(argv[2], "setup")
         top_help = describe(argv[2], options)
+        describe_setup(argv[2], setup_options)
         with open(argv[3], "w", encoding="utf-8") as f:
-            f.write(bash_script(commands, options))
+            f.write(bash_script(commands, options, setup_options))
         with open(argv[4], "w", encoding="utf-8") as f:
-            f.write(zsh_script(commands, options, top_help))
+            f.write(zsh_script(commands, options, setup_options, top_help))
         return 0
     if len(argv) >= 4 and argv[1] == "check":
         return check(argv[2], argv[3], argv[4:])

@@ -475,6 +475,20 @@ cli_parse_result cli_args_parse(int argc, char *const *argv, cli_args *out, char
 			   word);
 }
 
+bool cli_setup_option_at(size_t index, cli_option_info *out)
+{
+	if (index >= sizeof(setup_long_options) / sizeof(setup_long_options[0]) - 1)
+		return false;
+	const struct option *option = &setup_long_options[index];
+	memset(out, 0, sizeof(*out));
+	out->name = option->name;
+	/* -h is the one short option setup_short_options has. */
+	out->short_name = option->val == 'h' ? 'h' : '\0';
+	/* Both of setup's values are directories (--profile, --root). */
+	out->placeholder = option->has_arg == no_argument ? NULL : "DIR";
+	return true;
+}
+
 /* The listing is made from the tables the parser itself uses, so it cannot
  * name an option the parser lacks or miss one it has. */
 bool cli_run_option_at(size_t index, cli_option_info *out)

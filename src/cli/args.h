@@ -103,6 +103,8 @@ typedef struct cli_option_info {
 /* The index-th option of 'cordon run', from the parser's own table; false
  * past the last. */
 bool cli_run_option_at(size_t index, cli_option_info *out);
+/* The index-th option of 'cordon setup', likewise. */
+bool cli_setup_option_at(size_t index, cli_option_info *out);
 /* The index-th word that may follow "cordon" (commands, --help, ...), NULL
  * past the last. Hidden words are left out. */
 const char *cli_command_word_at(size_t index);

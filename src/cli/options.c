@@ -5,16 +5,21 @@
  *
  * One line per item, fields separated by tabs:
  *   command  WORD
- *   option   run  --NAME  -X|""  PLACEHOLDER|""  CHOICE CHOICE ...|""
+ *   option   run|setup  --NAME  -X|""  PLACEHOLDER|""  CHOICE CHOICE ...|""
  */
 #include "cli/cli.h"
 
 #include <stdio.h>
 
-static void print_choices(const char *const *choices)
+static void print_option(const char *command, const cli_option_info *option)
 {
-	for (size_t i = 0; choices != NULL && choices[i] != NULL; i++)
-		printf("%s%s", i > 0 ? " " : "", choices[i]);
+	printf("option\t%s\t--%s\t", command, option->name);
+	if (option->short_name != '\0')
+		printf("-%c", option->short_name);
+	printf("\t%s\t", option->placeholder != NULL ? option->placeholder : "");
+	for (size_t i = 0; option->choices != NULL && option->choices[i] != NULL; i++)
+		printf("%s%s", i > 0 ? " " : "", option->choices[i]);
+	putchar('\n');
 }
 
 int cli_print_options(void)
@@ -24,13 +29,9 @@ int cli_print_options(void)
 
 	for (size_t i = 0; (word = cli_command_word_at(i)) != NULL; i++)
 		printf("command\t%s\n", word);
-	for (size_t i = 0; cli_run_option_at(i, &option); i++) {
-		printf("option\trun\t--%s\t", option.name);
-		if (option.short_name != '\0')
-			printf("-%c", option.short_name);
-		printf("\t%s\t", option.placeholder != NULL ? option.placeholder : "");
-		print_choices(option.choices);
-		putchar('\n');
-	}
+	for (size_t i = 0; cli_run_option_at(i, &option); i++)
+		print_option("run", &option);
+	for (size_t i = 0; cli_setup_option_at(i, &option); i++)
+		print_option("setup", &option);
 	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : CLI_EXIT_CORDON_ERROR;
 }

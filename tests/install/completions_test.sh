@@ -44,8 +44,8 @@ complete_bash() { # complete_bash WITH_BASH_COMPLETION LINE...
 }
 
 # Each case: LINE, how (exact|has|lacks), then the words, separated by "|".
-mapfile -t long_options < <("$cordon" __options | awk -F'\t' '$1 == "option" { print $3 }')
-mapfile -t short_options < <("$cordon" __options | awk -F'\t' '$1 == "option" && $4 != "" { print $4 }')
+mapfile -t long_options < <("$cordon" __options | awk -F'\t' '$1 == "option" && $2 == "run" { print $3 }')
+mapfile -t short_options < <("$cordon" __options | awk -F'\t' '$1 == "option" && $2 == "run" && $4 != "" { print $4 }')
 cases=(
 	"cordon |has|run doctor setup version --sandbox-policy-cwd"
 	"cordon d|exact|doctor"
@@ -63,6 +63,8 @@ cases=(
 	"cordon run --mode=read-only -C alpha sh -c --|lacks|--mode"
 	"cordon run -q bas|has|bash"
 	"cordon --sandbox-policy-cwd alpha |exact|read-only workspace-write danger-full-access"
+	"cordon setup --|has|--plan --uninstall --profile --root"
+	"cordon setup --plan --root |exact|alpha"
 )
 lines=()
 for case in "${cases[@]}"; do lines+=("${case%%|*}"); done
@@ -119,6 +121,7 @@ ZSH
 		"cordon run -C a|cordon run -C alpha"
 		"cordon run --policy af|cordon run --policy afile"
 		"cordon --sandbox-policy-cwd alpha danger|cordon --sandbox-policy-cwd alpha danger-full-access"
+		"cordon setup --un|cordon setup --uninstall"
 	)
 	zsh_lines=()
 	for case in "${zsh_cases[@]}"; do zsh_lines+=("${case%%|*}"); done

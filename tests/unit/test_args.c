@@ -552,6 +552,20 @@ static void test_option_listing_matches_the_parser(void **state)
 	assert_int_equal(p->result, CLI_PARSE_OK);
 	assert_int_equal(p->args.command, CLI_COMMAND_OPTIONS);
 	release(p);
+
+	/* setup's options, listed for its completions, parse too. */
+	size_t setup_count = 0;
+	for (; cli_setup_option_at(setup_count, &option); setup_count++) {
+		snprintf(long_form, sizeof(long_form), "--%s", option.name);
+		if (strcmp(option.name, "help") == 0)
+			continue;
+		p = option.placeholder != NULL ? PARSE("setup", "--plan", long_form, "/p/alice")
+					       : PARSE("setup", "--plan", long_form);
+		if (p->result != CLI_PARSE_OK)
+			fail_msg("setup %s: %s", long_form, p->message);
+		release(p);
+	}
+	assert_int_equal(setup_count, 5);
 }
 
 int main(void)
