@@ -1,6 +1,7 @@
 /* The real filesystem and environment, as policy resolution sees them. */
 #include "fsview.h"
 #include "strset.h"
+#include "wide.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -155,18 +156,6 @@ static int system_names_exist(void *ctx, const char *dir, const char *const *nam
  * is asked in UTF-16. */
 #include <windows.h>
 
-static wchar_t *utf8_to_wide(const char *text)
-{
-	int units = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text, -1, NULL, 0);
-	wchar_t *wide = units > 0 ? malloc((size_t)units * sizeof(wchar_t)) : NULL;
-	if (wide != NULL &&
-	    MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text, -1, wide, units) != units) {
-		free(wide);
-		wide = NULL;
-	}
-	return wide;
-}
-
 static char *wide_to_utf8(const wchar_t *wide)
 {
 	int bytes = WideCharToMultiByte(CP_UTF8, 0, wide, -1, NULL, 0, NULL, NULL);
@@ -181,7 +170,7 @@ static char *wide_to_utf8(const wchar_t *wide)
 static int system_lstat_kind(void *ctx, const char *path, cordon_fs_kind *kind)
 {
 	(void)ctx;
-	wchar_t *wide = utf8_to_wide(path);
+	wchar_t *wide = cordon_utf8_to_wide(path);
 	if (wide == NULL)
 		return -EINVAL;
 	DWORD attributes = GetFileAttributesW(wide);

@@ -8,6 +8,7 @@
 #include "error.h"
 #include "json.h"
 #include "policy_internal.h"
+#include "wide.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,24 +25,9 @@
 #include <windows.h>
 #define RUNLOG_SEPARATOR '\\'
 #define RUNLOG_NAME	 "\\runs.jsonl"
-/* The library's paths are UTF-8 on Windows: the wide CRT calls take them. */
-static wchar_t *utf8_to_wide(const char *path)
-{
-	int units = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, NULL, 0);
-	wchar_t *wide = units > 0 ? malloc((size_t)units * sizeof(wchar_t)) : NULL;
-	if (wide != NULL &&
-	    MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, wide, units) != units) {
-		free(wide);
-		wide = NULL;
-	}
-	if (wide == NULL)
-		errno = EINVAL;
-	return wide;
-}
-
 static int make_directory(const char *path)
 {
-	wchar_t *wide = utf8_to_wide(path);
+	wchar_t *wide = cordon_utf8_to_wide(path);
 	int result = wide != NULL ? _wmkdir(wide) : -1;
 	int saved = errno;
 	free(wide);
@@ -51,7 +37,7 @@ static int make_directory(const char *path)
 
 static int open_log(const char *path)
 {
-	wchar_t *wide = utf8_to_wide(path);
+	wchar_t *wide = cordon_utf8_to_wide(path);
 	int fd = wide != NULL ? _wopen(wide, O_WRONLY | O_APPEND | O_CREAT | O_BINARY, 0600) : -1;
 	int saved = errno;
 	free(wide);

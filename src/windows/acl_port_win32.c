@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/wide.h"
 #include "core/winpath.h"
 #include "windows/acl_prepare.h"
 #include "windows/plan/acl_apply.h"
@@ -59,21 +60,6 @@ static cordon_code fail_win32(cordon_error *err, DWORD error, const char *what, 
 }
 
 /* ------------------------------------------------------------- strings */
-
-static wchar_t *utf8_to_wide(const char *text)
-{
-	int count = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text, -1, NULL, 0);
-	wchar_t *wide;
-
-	if (count <= 0)
-		return NULL;
-	wide = malloc((size_t)count * sizeof(*wide));
-	if (wide && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text, -1, wide, count) != count) {
-		free(wide);
-		wide = NULL;
-	}
-	return wide;
-}
 
 static char *wide_to_utf8(const wchar_t *text, int length)
 {
@@ -110,7 +96,7 @@ static wchar_t *extended_path(const char *canonical)
 		snprintf(prefixed, length, "\\\\?\\UNC\\%s", canonical + 2);
 	else
 		snprintf(prefixed, length, "\\\\?\\%s", canonical);
-	wide = utf8_to_wide(prefixed);
+	wide = cordon_utf8_to_wide(prefixed);
 	free(prefixed);
 	return wide;
 }

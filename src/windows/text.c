@@ -9,22 +9,11 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/wide.h"
 
 wchar_t *win_wide(const char *utf8)
 {
-	if (utf8 == NULL)
-		return NULL;
-	int units = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, utf8, -1, NULL, 0);
-	if (units <= 0)
-		return NULL;
-	wchar_t *wide = malloc((size_t)units * sizeof(wchar_t));
-	if (wide == NULL)
-		return NULL;
-	if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, utf8, -1, wide, units) != units) {
-		free(wide);
-		return NULL;
-	}
-	return wide;
+	return cordon_utf8_to_wide(utf8);
 }
 
 char *win_utf8(const wchar_t *wide, int length)
