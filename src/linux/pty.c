@@ -4,11 +4,12 @@
  * so the slave is /dev/pts/N there and the command can name its terminal
  * (tty, ttyname, ssh and gpg prompts). The master goes back to the
  * caller over the control socket (linux_pty_send_master). Everything here
- * may run after fork: no allocation, no stdio. */
+ * may run after fork: no allocation, no stdio streams. */
 #include "spawn_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -32,17 +33,8 @@ static int open_slave(int master)
 	unsigned int index;
 	if (ioctl(master, TIOCGPTN, &index) != 0)
 		return -1;
-	char path[32] = "/dev/pts/";
-	char digits[12];
-	size_t n = 0;
-	do {
-		digits[n++] = (char)('0' + index % 10);
-		index /= 10;
-	} while (index != 0 && n < sizeof(digits));
-	size_t used = strlen(path);
-	while (n > 0 && used + 1 < sizeof(path))
-		path[used++] = digits[--n];
-	path[used] = '\0';
+	char path[32];
+	snprintf(path, sizeof(path), "/dev/pts/%u", index);
 	return open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 }
 

@@ -112,18 +112,24 @@ static size_t hand_out(win_reader *reader, void *buffer, size_t length)
 }
 
 /* After a read finished: the bytes are in the buffer, or the pipe ended. */
+/* A pipe whose writer is gone has reached its end; anything else is an
+ * I/O error. */
+static long long read_failed(win_reader *reader, DWORD error)
+{
+	if (error == ERROR_BROKEN_PIPE || error == ERROR_PIPE_NOT_CONNECTED) {
+		reader->eof = true;
+		return 0;
+	}
+	errno = EIO;
+	return -1;
+}
+
 static long long read_finished(win_reader *reader, void *buffer, size_t length)
 {
 	DWORD got = 0;
 	reader->pending = false;
 	if (!GetOverlappedResult(reader->pipe, &reader->overlapped, &got, FALSE)) {
-		DWORD error = GetLastError();
-		if (error == ERROR_BROKEN_PIPE || error == ERROR_PIPE_NOT_CONNECTED) {
-			reader->eof = true;
-			return 0;
-		}
-		errno = EIO;
-		return -1;
+		return read_failed(reader, GetLastError());
 	}
 	reader->offset = 0;
 	reader->have = got;
@@ -150,13 +156,7 @@ long long win_reader_read(win_reader *reader, void *buffer, size_t length, int t
 			reader->pending = true;
 			break;
 		}
-		DWORD error = GetLastError();
-		if (error == ERROR_BROKEN_PIPE || error == ERROR_PIPE_NOT_CONNECTED) {
-			reader->eof = true;
-			return 0;
-		}
-		errno = EIO;
-		return -1;
+		return read_failed(reader, GetLastError());
 	}
 	DWORD waited = WaitForSingleObject(reader->event, timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
 	if (waited == WAIT_TIMEOUT) {
