@@ -264,6 +264,14 @@ typedef struct cordon_exit {
 	int signal_number; /* CORDON_EXIT_SIGNAL */
 	double seconds;	   /* wall time from spawn to exit */
 	char detail[256];  /* NOT_FOUND / NOT_EXECUTABLE: what and why; Windows CODE: the NTSTATUS named */
+	/* Windows sandboxed runs: the ACL layer ran before the command
+	 * started and wrote acl_descriptors_written security descriptors
+	 * (0 on a warm run whose policy and tree are unchanged). False
+	 * everywhere else (Linux has no ACL layer; full access and a
+	 * program that was never found apply none), and the run log then
+	 * leaves the field out rather than print a 0 that means nothing. */
+	bool acls_applied;
+	unsigned long acl_descriptors_written;
 } cordon_exit;
 
 /* Waits up to timeout_ms (-1: forever) for the run to end; the spawn
@@ -308,7 +316,8 @@ cordon_code cordon_probe_host(cordon_host_report *out, cordon_error *err);
 /* ---------------------------------------------------------------- run log */
 
 /* Appends one JSON line to runs.jsonl in the resolved state directory:
- * time, cwd, policy digest and mode, program, exit status, duration. */
+ * time, cwd, policy digest and mode, program, exit status, duration, and
+ * "acl_descriptors_written" when exit_info->acls_applied (Windows). */
 cordon_code cordon_runlog_append(const cordon_resolved *policy, const char *program,
 				 const cordon_exit *exit_info, cordon_error *err);
 

@@ -163,6 +163,12 @@ static char *render_line(const cordon_resolved *policy, const char *program, con
 	cordon_json_string(&w, exit_kind_name(e->kind));
 	cordon_json_key(&w, "seconds");
 	cordon_json_double(&w, whole_milliseconds(e->seconds));
+	/* Only where an ACL layer ran: a Linux line without the key says
+	 * "no such layer", where a 0 would claim a warm run. */
+	if (e->acls_applied) {
+		cordon_json_key(&w, "acl_descriptors_written");
+		cordon_json_int(&w, (long long)e->acl_descriptors_written);
+	}
 	cordon_json_end_object(&w);
 	char *text = cordon_json_writer_finish(&w);
 	if (text == NULL)

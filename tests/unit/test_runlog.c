@@ -208,6 +208,51 @@ static void exit_kinds_and_statuses(void **state)
 	cordon_resolved_free(r);
 }
 
+/* The ACL layer's count (Windows): present exactly when the layer ran,
+ * including a warm run's 0; absent otherwise, never a made-up 0. */
+static void acl_descriptor_count_only_when_acls_were_applied(void **state)
+{
+	fixture *f = *state;
+	static const struct {
+		bool applied;
+		unsigned long written;
+	} cases[] = {{true, 14}, {true, 0}, {false, 0}, {false, 7}};
+	cordon_resolved *r = resolve_in(f, "acl");
+	char file[PATH_MAX + 80];
+	snprintf(file, sizeof(file), "%s/runs.jsonl", cordon_resolved_state_dir(r));
+	for (size_t i = 0; i < ARRAY_LENGTH(cases); i++) {
+		cordon_exit e = {.kind = CORDON_EXIT_CODE};
+		e.acls_applied = cases[i].applied;
+		e.acl_descriptors_written = cases[i].written;
+		assert_int_equal(cordon_runlog_append(r, "git", &e, NULL), CORDON_OK);
+	}
+	char *text = read_file(file);
+	char *line = text;
+	for (size_t i = 0; i < ARRAY_LENGTH(cases); i++) {
+		char *end = strchr(line, '\n');
+		assert_non_null(end);
+		cordon_json *doc = NULL;
+		cordon_json_error jerr;
+		assert_true(cordon_json_parse(line, (size_t)(end - line), &doc, &jerr));
+		const cordon_json *count = cordon_json_get(doc, "acl_descriptors_written");
+		if (cases[i].applied) {
+			assert_non_null(count);
+			assert_int_equal(count->type, CORDON_JSON_NUMBER);
+			assert_true(count->number == (double)cases[i].written);
+			assert_string_equal(doc->items[doc->count - 1]->key, "acl_descriptors_written");
+			assert_int_equal(doc->count, 9);
+		} else {
+			assert_null(count);
+			assert_int_equal(doc->count, 8);
+		}
+		cordon_json_free(doc);
+		line = end + 1;
+	}
+	assert_int_equal(*line, '\0');
+	free(text);
+	cordon_resolved_free(r);
+}
+
 static void state_dir_under_a_file_is_an_error(void **state)
 {
 	fixture *f = *state;
@@ -294,6 +339,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(appends_a_parsable_line_creating_directories, set_up,
 						tear_down),
 		cmocka_unit_test_setup_teardown(exit_kinds_and_statuses, set_up, tear_down),
+		cmocka_unit_test_setup_teardown(acl_descriptor_count_only_when_acls_were_applied, set_up,
+						tear_down),
 		cmocka_unit_test_setup_teardown(state_dir_under_a_file_is_an_error, set_up, tear_down),
 		cmocka_unit_test_setup_teardown(log_that_is_a_directory_is_an_error, set_up, tear_down),
 		cmocka_unit_test_setup_teardown(log_that_is_a_symlink_is_refused, set_up, tear_down),
