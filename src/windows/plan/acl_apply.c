@@ -616,9 +616,15 @@ cordon_code cordon_acl_snapshot_take(const cordon_fs_port *fs, const cordon_acl_
 		code = take_top(&w, root_paths[r], WALK_ROOT,
 				!nested_in_earlier(root_paths, r, targets, false), root_paths[r]);
 	free(root_paths);
-	for (size_t a = 0; a < targets->audit_dir_count && code == CORDON_OK; a++)
-		if (!nested_in_earlier(targets->audit_dirs, a, targets, true))
-			code = take_top(&w, targets->audit_dirs[a], WALK_AUDIT, true, NULL);
+	for (size_t a = 0; a < targets->audit_dir_count && code == CORDON_OK; a++) {
+		bool walk = !targets->audit_dirs_listed_only;
+		/* A walked directory covers those inside it; a listed one
+		 * covers only itself. */
+		bool covered = walk ? nested_in_earlier(targets->audit_dirs, a, targets, true)
+				    : inside_root(targets, targets->audit_dirs[a]);
+		if (!covered)
+			code = take_top(&w, targets->audit_dirs[a], WALK_AUDIT, walk, NULL);
+	}
 	if (code == CORDON_OK && targets->state_dir)
 		code = take_top(&w, targets->state_dir, WALK_ROOT, false, NULL);
 	/* The gitdirs named by worktree .git files: opened themselves, never
@@ -866,6 +872,7 @@ cordon_code cordon_acl_apply_once(const cordon_fs_port *fs, const cordon_state_p
 	targets.audit_dir_count = audit_dir_count;
 	targets.audit_max_entries = inputs->audit_max_entries;
 	targets.audit_max_seconds = inputs->audit_max_seconds;
+	targets.audit_dirs_listed_only = inputs->audit_dirs_listed_only;
 	targets.now = inputs->now;
 	targets.now_context = inputs->now_context;
 

@@ -208,6 +208,10 @@ typedef struct cordon_acl_targets {
 	size_t audit_dir_count;
 	size_t audit_max_entries;
 	double audit_max_seconds;
+	/* The audit dirs are already the findings of a bounded audit
+	 * (src/windows/plan/audit_plan.h): each is snapshotted itself, none
+	 * is walked, and one inside another is kept. */
+	bool audit_dirs_listed_only;
 	double (*now)(void *context);
 	void *now_context;
 } cordon_acl_targets;

@@ -156,6 +156,9 @@ typedef struct cordon_acl_inputs {
 	 * entries (0: no limit) or this many seconds (0: no limit). */
 	size_t audit_max_entries;
 	double audit_max_seconds;
+	/* For cordon_acl_apply_once: the audit dirs are an audit's findings,
+	 * snapshotted one by one, never walked (cordon_acl_targets). */
+	bool audit_dirs_listed_only;
 	/* Monotonic seconds; NULL uses clock(). Tests pass a fake clock. */
 	double (*now)(void *context);
 	void *now_context;
