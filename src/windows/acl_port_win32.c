@@ -786,6 +786,36 @@ static cordon_state_port win_state_port(win_state *state)
 	return port;
 }
 
+cordon_fs_port cordon_win_fs_port(void)
+{
+	return win_fs_port();
+}
+
+cordon_code cordon_win_state_read(const char *state_dir, const char *name, char **data, size_t *length,
+				  cordon_error *err)
+{
+	win_state state;
+	cordon_code code = win_state_open(&state, state_dir, err);
+
+	*data = NULL;
+	if (code == CORDON_OK)
+		code = state_read(&state, name, data, length, NULL, err);
+	win_state_close(&state);
+	return code;
+}
+
+cordon_code cordon_win_state_replace(const char *state_dir, const char *name, const void *data, size_t length,
+				     cordon_error *err)
+{
+	win_state state;
+	cordon_code code = win_state_open(&state, state_dir, err);
+
+	if (code == CORDON_OK)
+		code = state_replace(&state, name, data, length, err);
+	win_state_close(&state);
+	return code;
+}
+
 /* --------------------------------------------------------------- prepare */
 
 static cordon_code derive_sids(const uint8_t *secret, const cordon_win_acl_request *request,
@@ -839,6 +869,7 @@ cordon_code cordon_win_acl_prepare(const cordon_win_acl_request *request, cordon
 		inputs.readonly_sid = out->readonly_sid;
 		inputs.audit_max_entries = request->audit_max_entries;
 		inputs.audit_max_seconds = request->audit_max_seconds;
+		inputs.audit_dirs_listed_only = request->audit_dirs_listed_only;
 		code = cordon_acl_apply_once(&fs, &state_port, &inputs, request->audit_dirs,
 					     request->audit_dir_count, &out->applied, err);
 	}

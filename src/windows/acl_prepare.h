@@ -31,6 +31,7 @@ typedef struct cordon_win_acl_request {
 	size_t audit_dir_count;
 	size_t audit_max_entries;
 	double audit_max_seconds;
+	bool audit_dirs_listed_only; /* an audit's findings: snapshot each, walk none */
 } cordon_win_acl_request;
 
 typedef struct cordon_win_acl_outcome {
@@ -57,5 +58,16 @@ void cordon_win_acl_outcome_free(cordon_win_acl_outcome *out);
  * says. */
 cordon_code cordon_win_dacl_round_trip(const cordon_ace *aces, size_t count, char **sddl,
 				       cordon_fs_dacl *back, cordon_error *err);
+
+/* The Win32 file port the ACL engine uses, for the Everyone-writable
+ * audit (src/windows/audit.c). */
+cordon_fs_port cordon_win_fs_port(void);
+/* One file of cordon's state directory (made owner-only when missing)
+ * through the Win32 state port: read whole (allocated; CORDON_E_NOT_FOUND
+ * when missing), or replaced atomically (temporary file, then rename). */
+cordon_code cordon_win_state_read(const char *state_dir, const char *name, char **data, size_t *length,
+				  cordon_error *err);
+cordon_code cordon_win_state_replace(const char *state_dir, const char *name, const void *data, size_t length,
+				     cordon_error *err);
 
 #endif

@@ -174,6 +174,8 @@ static void fill_exit(cordon_child *child)
 {
 	cordon_exit *e = &child->exit;
 	memset(e, 0, sizeof(*e));
+	e->acls_applied = child->acls_applied;
+	e->acl_descriptors_written = child->acl_descriptors_written;
 	e->seconds = (double)(GetTickCount64() - child->started_ms) / 1000.0;
 	if (child->timed_out) {
 		e->kind = CORDON_EXIT_TIMEOUT;

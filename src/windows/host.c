@@ -5,30 +5,56 @@
 #include "windows/win_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
 
 typedef LONG(WINAPI *rtl_get_version_fn)(OSVERSIONINFOW *);
 
-static void describe_platform(char *out, size_t size)
+static bool os_version(OSVERSIONINFOW *version)
 {
 	HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
 	FARPROC proc = ntdll ? GetProcAddress(ntdll, "RtlGetVersion") : NULL;
-	OSVERSIONINFOW version;
 	rtl_get_version_fn get_version;
 
-	snprintf(out, size, "Windows");
 	if (proc == NULL)
-		return;
+		return false;
 	/* GetProcAddress returns a generic pointer; the documented prototype
 	 * is RtlGetVersion(PRTL_OSVERSIONINFOW). */
 	memcpy(&get_version, &proc, sizeof(get_version));
-	memset(&version, 0, sizeof(version));
-	version.dwOSVersionInfoSize = sizeof(version);
-	if (get_version(&version) == 0)
+	memset(version, 0, sizeof(*version));
+	version->dwOSVersionInfoSize = sizeof(*version);
+	return get_version(version) == 0;
+}
+
+unsigned long win_os_build(void)
+{
+	OSVERSIONINFOW version;
+	return os_version(&version) ? (unsigned long)version.dwBuildNumber : 0;
+}
+
+static void describe_platform(char *out, size_t size)
+{
+	OSVERSIONINFOW version;
+
+	snprintf(out, size, "Windows");
+	if (os_version(&version))
 		snprintf(out, size, "Windows %lu.%lu.%lu", (unsigned long)version.dwMajorVersion,
 			 (unsigned long)version.dwMinorVersion, (unsigned long)version.dwBuildNumber);
+}
+
+/* %LOCALAPPDATA%\cordon, as policy resolution places it (allocated). */
+static char *state_directory(void)
+{
+	wchar_t base[MAX_PATH];
+	DWORD n = GetEnvironmentVariableW(L"LOCALAPPDATA", base, MAX_PATH);
+	char *utf8 = n > 0 && n < MAX_PATH ? win_utf8(base, -1) : NULL;
+	char *dir = utf8 ? malloc(strlen(utf8) + sizeof("\\cordon")) : NULL;
+	if (dir != NULL)
+		sprintf(dir, "%s\\cordon", utf8);
+	free(utf8);
+	return dir;
 }
 
 static bool job_works(char *detail, size_t size)
@@ -94,6 +120,62 @@ static void missing(cordon_host_report *out, const char *name, const char *detai
 	snprintf(f->hint, sizeof(f->hint), "%s", hint);
 }
 
+/* The contract line the Windows smoke suite parses (docs/windows.md, "The
+ * probe and `cordon doctor`"): "write-restricted delete-child: VALUE",
+ * and where VALUE came from. */
+static void report_probe(cordon_host_report *out, const char *state_dir)
+{
+	win_probe_result probe;
+	char value[192];
+	char detail[192];
+
+	win_probe_delete_child(state_dir, &probe);
+	cordon_probe_verdict_text(&probe.verdict, value, sizeof(value));
+	snprintf(detail, sizeof(detail), "%s (%s build %lu)", value,
+		 probe.cached ? "cached for" : "probed on", probe.build);
+	if (probe.verdict.reading == CORDON_PROBE_RECHECKED) {
+		snprintf(add(out, "write-restricted delete-child", CORDON_FEATURE_AVAILABLE)->detail,
+			 sizeof(detail), "%s", detail);
+		return;
+	}
+	missing(out, "write-restricted delete-child", detail,
+		"restricted-token mode does not block deletes and renames through a parent's delete-child "
+		"right (files outside the roots, .git out of a workspace)",
+		"elevated mode blocks them (not available in this version); delete the cache file "
+		"'delete-child-probe' in the state directory to probe again");
+}
+
+/* doctor always audits afresh (and stores the record runs then use). */
+static void report_audit(cordon_host_report *out, const char *state_dir)
+{
+	win_audit_summary audit;
+	char detail[192];
+
+	win_audit_ensure(state_dir, true, &audit);
+	if (!audit.available) {
+		missing(out, "Everyone-writable audit", audit.error,
+			"directories outside the roots that Everyone may write are not denied to the command",
+			"report this with 'cordon doctor' output");
+		return;
+	}
+	snprintf(detail, sizeof(detail),
+		 "%lu found in the well-known places (%lu writable by Everyone or a logon SID: denied to "
+		 "sandboxed commands); %lu objects examined, %s",
+		 (unsigned long)audit.found, (unsigned long)audit.everyone_or_logon,
+		 (unsigned long)audit.checks,
+		 audit.stop == CORDON_AUDIT_COMPLETE	  ? "complete"
+		 : audit.stop == CORDON_AUDIT_COUNT_LIMIT ? "stopped at 50,000 objects"
+							  : "stopped at 2 s");
+	if (audit.stop == CORDON_AUDIT_COMPLETE)
+		snprintf(add(out, "Everyone-writable audit", CORDON_FEATURE_AVAILABLE)->detail,
+			 sizeof(detail), "%s", detail);
+	else
+		missing(out, "Everyone-writable audit", detail,
+			"the places the audit did not reach are not examined: Everyone-writable directories "
+			"there stay writable",
+			"run 'cordon doctor' again when the machine is idle");
+}
+
 cordon_code cordon_probe_host(cordon_host_report *out, cordon_error *err)
 {
 	char detail[192];
@@ -113,10 +195,11 @@ cordon_code cordon_probe_host(cordon_host_report *out, cordon_error *err)
 	else
 		missing(out, "restricted-token mode", detail, "every sandboxed run",
 			"report this with 'cordon doctor' output");
-	missing(out, "restricted-token: delete-child", "not probed: assumed not re-checked",
-		"deletes and renames through a parent's delete-child right (files outside the roots, .git "
-		"out of a workspace) are not blocked in restricted-token mode",
-		"elevated mode blocks them (not available in this version)");
+	char *state_dir = state_directory();
+	if (state_dir != NULL)
+		snprintf(add(out, "state directory", CORDON_FEATURE_AVAILABLE)->detail, sizeof(detail), "%s",
+			 state_dir);
+	report_probe(out, state_dir);
 	missing(out, "restricted-token: network",
 		"advisory only: proxy variables, ssh/scp stubs first on PATH",
 		"programs that open sockets themselves reach the network in restricted-token mode",
@@ -127,10 +210,8 @@ cordon_code cordon_probe_host(cordon_host_report *out, cordon_error *err)
 	else
 		missing(out, "job object", detail, "every run: cordon cannot kill the command's tree",
 			"report this with 'cordon doctor' output");
-	missing(out, "Everyone-writable audit", "not wired in this version",
-		"directories outside the roots that Everyone may write are not denied to the command",
-		"none yet: the roots' allow, the protected names' and the state directory's denies are "
-		"applied once per workspace; the audit is the next step");
+	report_audit(out, state_dir);
+	free(state_dir);
 	missing(out, "private desktop", "not built in this version",
 		"the command shares your desktop (windows, Start-Process of a URL)",
 		"none yet; the job's UI limits still apply");

@@ -8,18 +8,18 @@
  * CLI says so out loud). */
 #include "windows/win_internal.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "core/error.h"
 
 static const char note_network[] =
 	"network: advisory only in restricted-token mode (proxy variables and ssh/scp stubs first on "
 	"PATH; a program that opens sockets itself still reaches the network)";
-/* The probe of issue 9 item 2 decides this line once it exists. */
 static const char note_delete_child[] =
 	"deletes and renames through a parent's delete-child right (files outside the roots, .git out of "
-	"a workspace): not probed: assumed not re-checked by the write-restricted token";
-static const char note_everyone_writable[] =
-	"directories outside the roots that Everyone may write: writable by the command (the audit "
-	"that denies them is not wired in this version)";
+	"a workspace): not blocked: ";
+static const char note_everyone_writable[] = "directories outside the roots that Everyone may write: ";
 static const char note_desktop[] =
 	"private desktop: not built in this version: the command shares your desktop and can open "
 	"windows and URLs there";
@@ -32,10 +32,57 @@ bool win_elevated_is_set_up(const cordon_resolved *policy)
 	return false;
 }
 
-static void add_note(win_notes *notes, const char *line)
+static void add_note(win_notes *notes, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+static void add_note(win_notes *notes, const char *format, ...)
 {
-	if (notes->count < WIN_NOTES_MAX)
-		notes->lines[notes->count++] = line;
+	va_list args;
+	if (notes->count == WIN_NOTES_MAX)
+		return;
+	va_start(args, format);
+	vsnprintf(notes->lines[notes->count++], sizeof(notes->lines[0]), format, args);
+	va_end(args);
+}
+
+/* The delete-child line comes from the probe (probe.c; cached per OS
+ * build): none when the write-restricted token was seen to re-check
+ * delete-child, the worst case otherwise. A probe that could not decide
+ * never stops the run; the line says so. */
+static void note_probe(const cordon_resolved *policy, win_notes *notes)
+{
+	win_probe_result probe;
+	win_probe_delete_child(cordon_resolved_state_dir(policy), &probe);
+	switch (probe.verdict.reading) {
+	case CORDON_PROBE_RECHECKED: return;
+	case CORDON_PROBE_NOT_RECHECKED:
+		add_note(notes,
+			 "%sthe probe on this Windows build (%lu) found delete-child not re-checked by "
+			 "the write-restricted token%s%s",
+			 note_delete_child, probe.build, probe.verdict.reason[0] ? ": " : "",
+			 probe.verdict.reason);
+		return;
+	case CORDON_PROBE_UNKNOWN: break;
+	}
+	add_note(notes, "%sthe delete-child probe could not decide (%s); assumed not re-checked",
+		 note_delete_child, probe.verdict.reason);
+}
+
+/* The Everyone-writable line comes from the audit's record (audit.c). */
+static void note_audit(const cordon_resolved *policy, win_notes *notes)
+{
+	win_audit_summary audit;
+	win_audit_ensure(cordon_resolved_state_dir(policy), false, &audit);
+	if (!audit.available) {
+		add_note(notes, "%swritable by the command: the audit that denies them has no record (%s)",
+			 note_everyone_writable, audit.error);
+		return;
+	}
+	add_note(notes,
+		 "%sdenied where the audit of well-known places found them (%lu of %lu findings; %lu objects "
+		 "examined, %s); others (other drives, deeper directories) stay writable",
+		 note_everyone_writable, (unsigned long)audit.everyone_or_logon, (unsigned long)audit.found,
+		 (unsigned long)audit.checks,
+		 audit.stop == CORDON_AUDIT_COMPLETE ? "complete" : "stopped at its bound");
 }
 
 cordon_code win_mode_choose(const cordon_resolved *policy, win_mode *mode, win_notes *notes,
@@ -64,9 +111,9 @@ cordon_code win_mode_choose(const cordon_resolved *policy, win_mode *mode, win_n
 			"restricted-token mode, which enforces less (see 'cordon doctor')");
 	*mode = WIN_MODE_RESTRICTED_TOKEN;
 	if (cordon_resolved_network(policy) != CORDON_NETWORK_ON)
-		add_note(notes, note_network);
-	add_note(notes, note_delete_child);
-	add_note(notes, note_everyone_writable);
-	add_note(notes, note_desktop);
+		add_note(notes, "%s", note_network);
+	note_probe(policy, notes);
+	note_audit(policy, notes);
+	add_note(notes, "%s", note_desktop);
 	return CORDON_OK;
 }

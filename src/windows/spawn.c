@@ -25,6 +25,8 @@ typedef struct launch {
 	wchar_t *environment;
 	wchar_t *cwd;
 	HANDLE token; /* NULL: cordon's own token (full access) */
+	bool acls_applied;
+	size_t acl_descriptors_written; /* for the run log */
 } launch;
 
 static void launch_free(launch *l)
@@ -99,7 +101,8 @@ static cordon_code check_options(const cordon_resolved *policy, const cordon_spa
 	return CORDON_OK;
 }
 
-cordon_code win_acls_and_token(const cordon_resolved *policy, HANDLE *token, cordon_error *err)
+cordon_code win_acls_and_token(const cordon_resolved *policy, HANDLE *token, size_t *descriptors_written,
+			       cordon_error *err)
 {
 	size_t root_count = cordon_resolved_root_count(policy);
 	size_t protected_count = cordon_resolved_protected_count(policy);
@@ -118,9 +121,10 @@ cordon_code win_acls_and_token(const cordon_resolved *policy, HANDLE *token, cor
 		roots[i].path = cordon_resolved_root(policy, i, &roots[i].kind);
 	for (size_t i = 0; i < protected_count; i++)
 		names[i] = cordon_resolved_protected(policy, i);
-	/* No audit directories yet: which directories outside the roots to
-	 * audit for Everyone-writable entries, within what bound per run, is
-	 * still open (mode.c says so on every run). */
+	/* The Everyone-writable directories the bounded audit found (audit.c;
+	 * recorded, so a warm run does not walk the machine again). */
+	win_audit_found audited = {0};
+	win_audit_found_load(cordon_resolved_state_dir(policy), &audited);
 	cordon_win_acl_request request = {
 		.mode = cordon_resolved_mode(policy),
 		.workspace = cordon_resolved_cwd(policy),
@@ -129,9 +133,15 @@ cordon_code win_acls_and_token(const cordon_resolved *policy, HANDLE *token, cor
 		.protected_names = names,
 		.protected_count = protected_count,
 		.state_dir = cordon_resolved_state_dir(policy),
+		.audit_dirs = (const char *const *)audited.dirs,
+		.audit_dir_count = audited.count,
+		.audit_dirs_listed_only = true,
 	};
 	code = cordon_win_acl_prepare(&request, &outcome, err);
+	win_audit_found_free(&audited);
 	if (code == CORDON_OK) {
+		if (descriptors_written != NULL)
+			*descriptors_written = outcome.applied.descriptors_written;
 		code = win_token_restricted(policy, &outcome, token, err);
 		cordon_win_acl_outcome_free(&outcome);
 	}
@@ -188,8 +198,10 @@ static cordon_code prepare(const cordon_resolved *policy, const cordon_spawn_opt
 		code = cordon_fail(err, CORDON_E_INVALID, "the working directory is not valid UTF-8");
 		goto done;
 	}
-	if (mode == WIN_MODE_RESTRICTED_TOKEN)
-		code = win_acls_and_token(policy, &l->token, err);
+	if (mode == WIN_MODE_RESTRICTED_TOKEN) {
+		code = win_acls_and_token(policy, &l->token, &l->acl_descriptors_written, err);
+		l->acls_applied = code == CORDON_OK;
+	}
 done:
 	if (*never_ran == NULL && code == CORDON_OK && l->application == NULL)
 		code = cordon_fail(err, CORDON_E_NOMEM, "out of memory while preparing the command");
@@ -324,6 +336,8 @@ cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_optio
 	child->mode = mode;
 	child->notes = notes;
 	child->timeout_ms = options->timeout_ms;
+	child->acls_applied = l.acls_applied;
+	child->acl_descriptors_written = l.acl_descriptors_written;
 	code = win_job_create(&child->job, err);
 	if (code == CORDON_OK)
 		code = win_stdio_prepare(options->stdio, options->rows, options->cols, &child->stdio, err);

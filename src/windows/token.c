@@ -82,20 +82,15 @@ static cordon_code read_identity(HANDLE token, cordon_sid *user, cordon_sid *log
 	return CORDON_OK;
 }
 
-static cordon_code plan_token(const cordon_resolved *policy, const cordon_win_acl_outcome *acl, HANDLE own,
-			      cordon_token_plan *plan, cordon_error *err)
+static cordon_code plan_token(cordon_mode mode, bool has_shared_roots, const cordon_win_acl_outcome *acl,
+			      HANDLE own, cordon_token_plan *plan, cordon_error *err)
 {
 	cordon_token_inputs inputs = {0};
 	cordon_code code = read_identity(own, &inputs.user, &inputs.logon, err);
 	if (code != CORDON_OK)
 		return code;
-	inputs.mode = cordon_resolved_mode(policy);
-	for (size_t i = 0; i < cordon_resolved_root_count(policy); i++) {
-		cordon_root_kind kind;
-		cordon_resolved_root(policy, i, &kind);
-		if (kind != CORDON_ROOT_WORKSPACE)
-			inputs.has_shared_roots = true;
-	}
+	inputs.mode = mode;
+	inputs.has_shared_roots = has_shared_roots;
 	/* The SIDs the ACLs were just written for, from the one per-install
 	 * secret (acl_prepare.h). */
 	inputs.workspace = acl->workspace_sid;
@@ -149,6 +144,19 @@ done:
 cordon_code win_token_restricted(const cordon_resolved *policy, const cordon_win_acl_outcome *acl,
 				 HANDLE *token, cordon_error *err)
 {
+	bool has_shared_roots = false;
+	for (size_t i = 0; i < cordon_resolved_root_count(policy); i++) {
+		cordon_root_kind kind;
+		cordon_resolved_root(policy, i, &kind);
+		if (kind != CORDON_ROOT_WORKSPACE)
+			has_shared_roots = true;
+	}
+	return win_token_from_sids(cordon_resolved_mode(policy), has_shared_roots, acl, token, err);
+}
+
+cordon_code win_token_from_sids(cordon_mode mode, bool has_shared_roots, const cordon_win_acl_outcome *acl,
+				HANDLE *token, cordon_error *err)
+{
 	HANDLE own = NULL;
 	cordon_token_plan plan = {0};
 	SID_AND_ATTRIBUTES restricting[CORDON_TOKEN_MAX_RESTRICTING] = {0};
@@ -159,7 +167,7 @@ cordon_code win_token_restricted(const cordon_resolved *policy, const cordon_win
 			      TOKEN_DUPLICATE | TOKEN_QUERY | TOKEN_ASSIGN_PRIMARY | TOKEN_ADJUST_DEFAULT,
 			      &own))
 		return win_fail(err, GetLastError(), "cannot open cordon's own token");
-	code = plan_token(policy, acl, own, &plan, err);
+	code = plan_token(mode, has_shared_roots, acl, own, &plan, err);
 	if (code != CORDON_OK)
 		goto done;
 	for (size_t i = 0; i < plan.restricting_count; i++) {

@@ -12,7 +12,9 @@
 
 #include "cordon.h"
 #include "windows/acl_prepare.h"
+#include "windows/plan/audit_plan.h"
 #include "windows/plan/env_plan.h"
+#include "windows/plan/probe_verdict.h"
 
 /* ------------------------------------------------------------ text.c */
 
@@ -37,9 +39,10 @@ typedef enum win_mode {
 
 #define WIN_NOTES_MAX 8
 
-/* What a run does not enforce, one line each (static strings). */
+/* What a run does not enforce, one line each (copied in: some carry
+ * the probe's reason or the audit's counts). */
 typedef struct win_notes {
-	const char *lines[WIN_NOTES_MAX];
+	char lines[WIN_NOTES_MAX][384];
 	size_t count;
 } win_notes;
 
@@ -51,6 +54,54 @@ bool win_elevated_is_set_up(const cordon_resolved *policy);
  * the chosen mode does not enforce. */
 cordon_code win_mode_choose(const cordon_resolved *policy, win_mode *mode, win_notes *notes,
 			    cordon_error *err);
+
+/* ------------------------------------------------------------ host.c */
+
+/* This Windows' build number (RtlGetVersion, which does not depend on
+ * the executable's manifest); 0 when it cannot be read. */
+unsigned long win_os_build(void);
+
+/* ------------------------------------------------------------ probe.c */
+
+typedef struct win_probe_result {
+	cordon_probe_verdict verdict;
+	unsigned long build;
+	bool cached; /* read from the state directory, not probed now */
+} win_probe_result;
+
+/* The delete-child reading on this OS build: the cached one, else probe
+ * now (impersonating a write-restricted token of the runs' shape in a
+ * scratch directory under state_dir, removed afterwards) and cache it
+ * unless the probe failed. Never fails: an error ends as UNKNOWN with
+ * the reason. */
+void win_probe_delete_child(const char *state_dir, win_probe_result *out);
+
+/* ------------------------------------------------------------ audit.c */
+
+typedef struct win_audit_summary {
+	bool available; /* a record exists (made now or before) */
+	bool audited_now;
+	long long when; /* unix time of the record */
+	size_t found;
+	size_t everyone_or_logon; /* of those, denied by the ACL plan */
+	size_t checks;
+	cordon_audit_stop stop;
+	char error[192]; /* why no record, when !available */
+} win_audit_summary;
+
+/* The Everyone-writable audit's record for this machine: read it, or
+ * (when missing, unreadable, older than a week, or force) audit the
+ * well-known places now and store it. Never fails. */
+void win_audit_ensure(const char *state_dir, bool force, win_audit_summary *out);
+
+typedef struct win_audit_found {
+	char **dirs;
+	size_t count;
+} win_audit_found;
+
+/* The directories the record lists (none when there is no record). */
+void win_audit_found_load(const char *state_dir, win_audit_found *out);
+void win_audit_found_free(win_audit_found *found);
 
 /* ------------------------------------------------------------ job.c */
 
@@ -77,12 +128,17 @@ void win_job_close(win_job *job);
  * (acl_prepare.h). */
 cordon_code win_token_restricted(const cordon_resolved *policy, const cordon_win_acl_outcome *acl,
 				 HANDLE *token, cordon_error *err);
+/* The same token for a mode and the capability SIDs given (the probe
+ * passes fresh random ones). */
+cordon_code win_token_from_sids(cordon_mode mode, bool has_shared_roots, const cordon_win_acl_outcome *acl,
+				HANDLE *token, cordon_error *err);
 
 /* ----------------------------------------------------------- acl (spawn.c) */
 
 /* The run's ACLs applied once (cordon_win_acl_prepare), then its token.
  * Fails closed: on any error nothing runs. */
-cordon_code win_acls_and_token(const cordon_resolved *policy, HANDLE *token, cordon_error *err);
+cordon_code win_acls_and_token(const cordon_resolved *policy, HANDLE *token, size_t *descriptors_written,
+			       cordon_error *err);
 
 /* --------------------------------------------------------- state_dir.c */
 
@@ -200,6 +256,8 @@ struct cordon_child {
 	bool finished;
 	cordon_exit exit;
 	win_notes notes;
+	bool acls_applied; /* the run log's acl_descriptors_written */
+	size_t acl_descriptors_written;
 };
 
 /* Allocates a child that never ran, whose wait reports kind (NOT_FOUND or

@@ -102,9 +102,12 @@ check "  ... the line names 'cordon setup' and --best-effort" grep -q "'cordon s
 
 run_cordon run --best-effort -C "$ws_w" -- "$helper_w" exit 42
 check "exit code 42 passes through" test $? = 42
-check "best-effort says on stderr what is not enforced (network advisory, delete-child not probed)" \
+check "best-effort says on stderr what is not enforced (network advisory)" \
 	grep -q "not enforced: network: advisory only" "$work/err"
-check "  ... and the delete-child reading as not probed" grep -q "not probed: assumed not re-checked" "$work/err"
+check "  ... and the delete-child line from the probe, which could not decide under Wine" \
+	grep -q "not blocked: the delete-child probe could not decide (the DACL rewrite was allowed" "$work/err"
+check "  ... and the Everyone-writable line from the audit's record" \
+	grep -q "Everyone may write: denied where the audit of well-known places found them" "$work/err"
 run_cordon run --best-effort -q -C "$ws_w" -- "$helper_w" exit 0
 check "exit code 0 passes through" test $? = 0
 run_cordon run --best-effort -C "$ws_w" -- "$helper_w" exit 0xC0000005
@@ -207,7 +210,10 @@ status=$?
 check "doctor lists both modes: elevated not set up, restricted-token available (exit $status)" \
 	grep -q "MISSING  elevated mode: not set up" "$work/out"
 check "  ... restricted-token mode" grep -q "ok       restricted-token mode" "$work/out"
-check "  ... the delete-child reading, not probed" grep -q "delete-child: not probed" "$work/out"
+check "  ... the delete-child probe's contract line: unknown, because Wine allowed the DACL rewrite" \
+	grep -q "write-restricted delete-child: unknown (the DACL rewrite was allowed: this host does not enforce write-restricted tokens" "$work/out"
+check "  ... the Everyone-writable audit, run afresh by doctor" \
+	grep -q "Everyone-writable audit: [0-9]* found in the well-known places.*objects examined" "$work/out"
 check "  ... ConPTY" grep -q "ok       ConPTY" "$work/out"
 
 secret=$(ls "$WINEPREFIX"/drive_c/users/*/AppData/Local/cordon/capsid-secret 2>/dev/null | head -1)
@@ -216,6 +222,47 @@ check "the per-install secret exists and is 32 bytes (its user-only DACL: Window
 before=$(sha256sum "$secret" 2>/dev/null)
 run_cordon run --best-effort -q -C "$ws_w" -- "$helper_w" exit 0
 check "  ... and is made once: a second run keeps it" test "$(sha256sum "$secret" 2>/dev/null)" = "$before"
+
+echo "== the delete-child probe's cache and the audit's record (plumbing)"
+state=$(dirname "$secret")
+probe_cache=$state/delete-child-probe
+rm -f "$probe_cache"
+run_cordon doctor
+check "doctor with no cache probes now and says so" grep -q "write-restricted delete-child: unknown (.*) (probed on build [0-9]*)" "$work/out"
+build=$(sed -n 's/^build //p' "$probe_cache" 2>/dev/null)
+check "  ... the cache file appears, keyed by the OS build ($build)" test -n "$build"
+check "  ... holding the reading and its reason" grep -q "^reason the DACL rewrite was allowed" "$probe_cache"
+check "  ... and the scratch directory is gone" test -z "$(ls -d "$state"/probe-* 2>/dev/null)"
+cached=$(sha256sum "$probe_cache")
+run_cordon doctor
+check "a second doctor uses the cache (cached for build $build) and does not rewrite it" \
+	grep -q "write-restricted delete-child: unknown (.*) (cached for build $build)" "$work/out"
+check "  ... the cache is unchanged" test "$(sha256sum "$probe_cache")" = "$cached"
+printf 'cordon delete-child probe 1\nbuild 1\nreading re-checked\nreason \n' >"$probe_cache"
+run_cordon doctor
+check "a cache for another build (1, re-checked) is ignored: doctor probes again (probed on build $build)" \
+	grep -q "write-restricted delete-child: unknown (.*) (probed on build $build)" "$work/out"
+check "  ... and the cache is for this build again" grep -q "^build $build\$" "$probe_cache"
+check "the audit's record is in the state directory" grep -q "^cordon everyone-writable audit 1" "$state/everyone-writable.audit"
+
+echo "== the run log's count of security descriptors written (plumbing)"
+log=$state/runs.jsonl
+run_cordon run --best-effort -q -C "$ws_w" -- "$helper_w" exit 0
+first=$(tail -1 "$log" | sed -n 's/.*"acl_descriptors_written":\([0-9]*\).*/\1/p')
+run_cordon run --best-effort -q -C "$ws_w" -- "$helper_w" exit 0
+second=$(tail -1 "$log" | sed -n 's/.*"acl_descriptors_written":\([0-9]*\).*/\1/p')
+check "a best-effort run logs acl_descriptors_written ($first)" test -n "$first"
+check "  ... more than zero: the ACL layer wrote descriptors ($first)" test "${first:-0}" -gt 0
+# Wine stores no DACL: it reads back a synthetic one made from the Unix
+# mode bits, without cordon's ACEs, so the second identical run finds
+# them missing and writes them again. On Windows a warm run writes zero
+# (port test test_warm_run_writes_nothing); here the count equals the
+# first run's.
+check "  ... a second identical run rewrites the same number under Wine ($second; Wine keeps no DACL)" \
+	test -n "$second" -a "$second" = "$first"
+run_cordon run -m full-access -q -C "$ws_w" -- "$helper_w" exit 0
+check "  ... a full-access run (no ACL layer) leaves the field out" \
+	sh -c '! tail -1 "$1" | grep -q acl_descriptors_written' _ "$log"
 
 mkdir -p "$work/real-ws"
 ln -sfn "$work/real-ws" "$work/linked-ws"
