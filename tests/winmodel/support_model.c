@@ -222,7 +222,17 @@ model_node *model_add(model_tree *tree, const char *path, bool is_directory, con
 		memcpy(node->aces, explicit_aces, count * sizeof(*explicit_aces));
 	node->ace_count = count;
 	reinherit(tree, node);
+	/* An inheritable label reaches what is created below it. */
+	model_node *parent = find_parent(tree, node->path);
+	node->integrity = parent ? parent->integrity : 0;
 	return node;
+}
+
+void model_set_label(model_tree *tree, const char *path, uint32_t integrity)
+{
+	for (size_t i = 0; i < tree->count; i++)
+		if (winpath_is_within(tree->nodes[i].path, path))
+			tree->nodes[i].integrity = integrity;
 }
 
 model_node *model_add_junction(model_tree *tree, const char *path, const char *target,
@@ -339,7 +349,13 @@ bool model_access_check(const model_node *node, const model_token *token, uint32
 	};
 	uint32_t wanted = cordon_file_map_generic(desired);
 	uint32_t rechecked;
+	uint32_t token_level = token->integrity ? token->integrity : MODEL_INTEGRITY_MEDIUM;
+	uint32_t object_level = node->integrity ? node->integrity : MODEL_INTEGRITY_MEDIUM;
 
+	/* Mandatory Integrity Control runs before the DACL. */
+	if (token_level < object_level &&
+	    (wanted & ~(CORDON_FILE_GENERIC_READ | CORDON_FILE_GENERIC_EXECUTE)))
+		return false;
 	if (!evaluate(node, &normal, wanted))
 		return false;
 	if (token->restricting_count == 0)

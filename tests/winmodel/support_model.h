@@ -66,6 +66,10 @@ typedef struct model_node {
 	cordon_ace *aces;    /* explicit first, then inherited (INHERITED flag) */
 	size_t ace_count;
 	uint32_t writes; /* how many times its data was written (tests read it) */
+	/* Mandatory label: an integrity RID (0x1000 Low, 0x2000 Medium), with
+	 * the default no-write-up policy; 0: no label, which Windows treats
+	 * as Medium. */
+	uint32_t integrity;
 } model_node;
 
 typedef struct model_tree {
@@ -85,6 +89,7 @@ typedef struct model_token {
 	size_t restricting_count;
 	bool write_restricted;
 	model_reading reading;
+	uint32_t integrity; /* the token's integrity RID; 0: Medium */
 } model_token;
 
 void model_tree_init(model_tree *tree);
@@ -97,7 +102,21 @@ model_node *model_add_junction(model_tree *tree, const char *path, const char *t
 			       const cordon_sid *owner);
 model_node *model_find(model_tree *tree, const char *canonical_path);
 
-/* The documented evaluation of one DACL for one token (both passes). */
+#define MODEL_INTEGRITY_LOW    0x1000u
+#define MODEL_INTEGRITY_MEDIUM 0x2000u
+
+/* Labels path and everything below it with an inheritable no-write-up
+ * label of this integrity RID (as icacls /setintegritylevel (OI)(CI)
+ * would); nodes added below it later inherit it. */
+void model_set_label(model_tree *tree, const char *path, uint32_t integrity);
+
+/* The mandatory integrity check, then the documented evaluation of one
+ * DACL for one token (both passes). A token below the object's level
+ * gets at most FILE_GENERIC_READ | FILE_GENERIC_EXECUTE (no-write-up:
+ * "Mandatory Integrity Control"; which rights survive, from
+ * microsoft/terminal#11222 and a public decompilation of
+ * SepMandatoryIntegrityCheck: generic read and execute, READ_CONTROL,
+ * SYNCHRONIZE; so neither DELETE nor FILE_DELETE_CHILD). */
 bool model_access_check(const model_node *node, const model_token *token, uint32_t desired);
 
 /* The inherited ACEs a new child of parent receives ("ACE Inheritance
