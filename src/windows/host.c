@@ -131,9 +131,12 @@ cordon_code cordon_probe_host(cordon_host_report *out, cordon_error *err)
 		"directories outside the roots that Everyone may write are not denied to the command",
 		"none yet: the roots' allow, the protected names' and the state directory's denies are "
 		"applied once per workspace; the audit is the next step");
-	missing(out, "private desktop", "not built in this version",
-		"the command shares your desktop (windows, Start-Process of a URL)",
-		"none yet; the job's UI limits still apply");
+	if (win_desktop_works(detail, sizeof(detail)))
+		snprintf(add(out, "private desktop", CORDON_FEATURE_AVAILABLE)->detail, sizeof(detail), "%s",
+			 detail);
+	else
+		missing(out, "private desktop", detail, "every sandboxed run (cordon refuses without it)",
+			"run cordon from an interactive session");
 	HMODULE kernel32 = GetModuleHandleW(L"kernel32.dll");
 	if (kernel32 != NULL && GetProcAddress(kernel32, "CreatePseudoConsole") != NULL)
 		snprintf(add(out, "ConPTY (--pty)", CORDON_FEATURE_AVAILABLE)->detail, sizeof(detail), "%s",

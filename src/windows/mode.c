@@ -20,9 +20,6 @@ static const char note_delete_child[] =
 static const char note_everyone_writable[] =
 	"directories outside the roots that Everyone may write: writable by the command (the audit "
 	"that denies them is not wired in this version)";
-static const char note_desktop[] =
-	"private desktop: not built in this version: the command shares your desktop and can open "
-	"windows and URLs there";
 
 bool win_elevated_is_set_up(const cordon_resolved *policy)
 {
@@ -67,6 +64,5 @@ cordon_code win_mode_choose(const cordon_resolved *policy, win_mode *mode, win_n
 		add_note(notes, note_network);
 	add_note(notes, note_delete_child);
 	add_note(notes, note_everyone_writable);
-	add_note(notes, note_desktop);
 	return CORDON_OK;
 }

@@ -6,10 +6,11 @@
  * stubs come first, the workspace is never searched), the command line
  * (CommandLineToArgvW quoting; batch files through cmd.exe with arguments
  * it cannot split, or refused), the restricted token (token.c), the job
- * (job.c) and the standard handles (stdio.c). The process is created
- * suspended with a handle list of exactly its three standard handles,
- * assigned to the job before its first instruction, and only then
- * resumed. Nothing starts a command any other way. */
+ * (job.c), the private desktop (desktop.c) and the standard handles
+ * (stdio.c). The process is created suspended with a handle list of
+ * exactly its three standard handles, assigned to the job before its
+ * first instruction, and only then resumed. Nothing starts a command any
+ * other way. */
 #include "windows/win_internal.h"
 
 #include <stdio.h>
@@ -248,6 +249,9 @@ static cordon_code start_process(cordon_child *child, launch *l, cordon_error *e
 	startup.StartupInfo.hStdInput = handles[0];
 	startup.StartupInfo.hStdOutput = handles[1];
 	startup.StartupInfo.hStdError = handles[2];
+	/* Sandboxed runs start on the run's private desktop (desktop.c);
+	 * NULL (full access) is cordon's own. */
+	startup.StartupInfo.lpDesktop = child->desktop.full_name;
 	DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
 	BOOL created =
 		l->token != NULL
@@ -325,6 +329,8 @@ cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_optio
 	child->notes = notes;
 	child->timeout_ms = options->timeout_ms;
 	code = win_job_create(&child->job, err);
+	if (code == CORDON_OK && mode != WIN_MODE_FULL_ACCESS)
+		code = win_desktop_create(l.token, &child->desktop, err);
 	if (code == CORDON_OK)
 		code = win_stdio_prepare(options->stdio, options->rows, options->cols, &child->stdio, err);
 	if (code == CORDON_OK)
