@@ -221,13 +221,14 @@ static cordon_code start_process(cordon_child *child, launch *l, cordon_error *e
 	PROCESS_INFORMATION info = {0};
 	cordon_code code = CORDON_OK;
 	HANDLE handles[3];
+	DWORD64 mitigations = 0;
 	bool pty = child->stdio_mode == CORDON_STDIO_PTY;
 
-	InitializeProcThreadAttributeList(NULL, 1, 0, &size);
+	InitializeProcThreadAttributeList(NULL, 2, 0, &size);
 	startup.lpAttributeList = malloc(size);
 	if (startup.lpAttributeList == NULL)
 		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while starting the command");
-	if (!InitializeProcThreadAttributeList(startup.lpAttributeList, 1, 0, &size)) {
+	if (!InitializeProcThreadAttributeList(startup.lpAttributeList, 2, 0, &size)) {
 		free(startup.lpAttributeList);
 		return win_fail(err, GetLastError(), "cannot prepare the command's start attributes");
 	}
@@ -242,6 +243,10 @@ static cordon_code start_process(cordon_child *child, launch *l, cordon_error *e
 	else if (!UpdateProcThreadAttribute(startup.lpAttributeList, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
 					    handles, sizeof(handles), NULL, NULL))
 		code = win_fail(err, GetLastError(), "cannot limit the handles the command inherits");
+	/* Sandboxed runs only (mitigation.c); full access runs as the user
+	 * would. */
+	if (code == CORDON_OK && child->mode != WIN_MODE_FULL_ACCESS)
+		code = win_mitigation_attach(startup.lpAttributeList, &mitigations, err);
 	if (code != CORDON_OK)
 		goto done;
 	startup.StartupInfo.cb = sizeof(startup);

@@ -88,6 +88,13 @@ void win_desktop_close(win_desktop *desktop);
  * token; fills detail with what happened. */
 bool win_desktop_works(char *detail, size_t size);
 
+/* ------------------------------------------------------------ mitigation.c */
+
+/* Adds PROC_THREAD_ATTRIBUTE_MITIGATION_POLICY with the sandbox's
+ * policies to list; *policy holds the value and must outlive the
+ * CreateProcess call. */
+cordon_code win_mitigation_attach(LPPROC_THREAD_ATTRIBUTE_LIST list, DWORD64 *policy, cordon_error *err);
+
 /* ------------------------------------------------------------ token.c */
 
 /* The write-restricted token for policy (token plan in

@@ -140,6 +140,18 @@ check "  ... the one STARTUPINFO named" sh -c 'a=$(sed -n "s/^thread-desktop=//p
 run_cordon run -m full-access -q -C "$ws_w" -- "$helper_w" desktop
 check "a full-access command stays on cordon's desktop" grep -q '^thread-desktop=WinSta0\\Default' "$work/out"
 
+# Process mitigation policies (mitigation.c): the attribute is accepted
+# and the command runs; whether Windows applied them, only a host shows.
+run_cordon run --best-effort -q -C "$ws_w" -- "$helper_w" mitigations
+status=$?
+check "a sandboxed command starts with the mitigation-policy attribute (exit $status)" \
+	test "$status" = 0 -a "$(grep -c '^extension-points=' "$work/out")" = 1
+if grep -q '^extension-points=1 no-low-label=1' "$work/out"; then
+	ok "the command reports extension points disabled and Low-label images refused"
+else
+	echo "SKIP - plumbing (Wine): mitigation policies applied: Wine 8 applies none (the command reads $(tr -d '\r' <"$work/out")); Windows host only"
+fi
+
 # Ctrl-C at cordon's console (signals.c). ctrl-sender makes a console,
 # starts its program on it, and raises Ctrl-C on that console after 3 s.
 ctrl_sender() { timeout 60 wine "$helper" ctrl-sender 3000 "$@" >"$work/out" 2>"$work/err"; }

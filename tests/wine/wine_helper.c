@@ -25,6 +25,8 @@
  *                          control event: "got-ctrl-c" exit 5,
  *                          "got-ctrl-break" exit 6, "no-event" exit 4,
  *                          "got-other-event-N" exit 8
+ *   mitigations            "extension-points=N no-low-label=N" from
+ *                          GetProcessMitigationPolicy (-1: the call failed)
  *   ctrl-sender MS PROGRAM ARGS...  (run directly, not in cordon) makes a
  *                          console of its own, starts PROGRAM ARGS on it
  *                          with this process's standard handles, waits MS,
@@ -292,6 +294,23 @@ static int do_ctrl_sender(int argc, char **argv)
 	return (int)code;
 }
 
+static int do_mitigations(void)
+{
+	PROCESS_MITIGATION_EXTENSION_POINT_DISABLE_POLICY extension = {0};
+	PROCESS_MITIGATION_IMAGE_LOAD_POLICY image = {0};
+	int extension_points =
+		GetProcessMitigationPolicy(GetCurrentProcess(), ProcessExtensionPointDisablePolicy,
+					   &extension, sizeof(extension))
+			? (int)extension.DisableExtensionPoints
+			: -1;
+	int no_low_label =
+		GetProcessMitigationPolicy(GetCurrentProcess(), ProcessImageLoadPolicy, &image, sizeof(image))
+			? (int)image.NoLowMandatoryLabelImages
+			: -1;
+	printf("extension-points=%d no-low-label=%d\n", extension_points, no_low_label);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -324,6 +343,8 @@ int main(int argc, char **argv)
 		return do_pty_line();
 	if (strcmp(what, "desktop") == 0)
 		return do_desktop(argc == 3 && strcmp(argv[2], "wait") == 0);
+	if (strcmp(what, "mitigations") == 0)
+		return do_mitigations();
 	if (strcmp(what, "ctrl-c") == 0)
 		return do_ctrl_c();
 	if (strcmp(what, "ctrl-sender") == 0 && argc >= 4)
