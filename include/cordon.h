@@ -236,11 +236,15 @@ cordon_code cordon_child_close_stdin(cordon_child *child, cordon_error *err);
  * ETIMEDOUT when nothing came in time. */
 ssize_t cordon_child_read(cordon_child *child, cordon_stream stream, void *buffer, size_t length,
 			  int timeout_ms);
+/* Resizes the command's terminal (pty mode). On Windows
+ * CORDON_E_UNSUPPORTED where ResizePseudoConsole is not implemented
+ * (Wine); the session goes on. */
 cordon_code cordon_child_resize(cordon_child *child, unsigned short rows, unsigned short cols,
 				cordon_error *err);
 /* Delivers a signal to the command (not to cordon's supervisor). On
- * Windows only SIGTERM and 9 (SIGKILL), which end the whole tree;
- * anything else is CORDON_E_UNSUPPORTED. */
+ * Windows only SIGTERM and 9 (SIGKILL), which end the whole tree, and
+ * SIGINT in pty mode (Ctrl-C typed on its pseudo console); anything else
+ * is CORDON_E_UNSUPPORTED. */
 cordon_code cordon_child_signal(cordon_child *child, int signal_number, cordon_error *err);
 /* Kills the whole process tree of the run now. */
 cordon_code cordon_child_terminate(cordon_child *child, cordon_error *err);

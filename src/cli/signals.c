@@ -96,12 +96,40 @@ void cli_signals_forward(cordon_child *child, bool *resized)
 	}
 }
 #else
-/* Windows: console control events are not forwarded yet; the run's job
- * object ends the tree with cordon. */
+/* Windows: console control events. Ctrl-C and Ctrl-Break typed at
+ * cordon's console reach every process attached to it (the console's own
+ * rule); the command shares cordon's console and process group when it
+ * runs without --pty, so it gets them itself, exactly as it would outside
+ * cordon, and decides what they mean. cordon's handler only keeps cordon
+ * alive, so it can wait for the command, pass on its status and write
+ * the run log, as Linux's cordon forwards SIGINT and waits. With --pty the
+ * console is raw: Ctrl-C is a byte on the command's pseudo console, and
+ * Ctrl-Break, which a console raises even then, is typed there as Ctrl-C
+ * (a pseudo console has no input for Break). Closing the console, logoff
+ * and shutdown keep their default: cordon ends, and the job with it. */
+#include <windows.h>
+
+#include <signal.h>
+
+static volatile LONG breaks_pending;
+static bool relay_breaks;
+
+static BOOL WINAPI on_console_event(DWORD event)
+{
+	switch (event) {
+	case CTRL_BREAK_EVENT:
+		if (relay_breaks)
+			InterlockedIncrement(&breaks_pending);
+		return TRUE;
+	case CTRL_C_EVENT: return TRUE;
+	default: return FALSE;
+	}
+}
+
 bool cli_signals_install(bool pty)
 {
-	(void)pty;
-	return true;
+	relay_breaks = pty;
+	return SetConsoleCtrlHandler(on_console_event, TRUE) != 0;
 }
 
 int cli_signals_fd(void)
@@ -111,7 +139,12 @@ int cli_signals_fd(void)
 
 void cli_signals_forward(cordon_child *child, bool *resized)
 {
-	(void)child;
 	(void)resized;
+	while (InterlockedExchange(&breaks_pending, 0) > 0) {
+		/* The run may be ending; a failed delivery has nothing left
+		 * to reach. */
+		cordon_error err;
+		cordon_child_signal(child, SIGINT, &err);
+	}
 }
 #endif

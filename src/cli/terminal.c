@@ -388,6 +388,35 @@ bool cli_terminal_size(unsigned short *rows, unsigned short *cols)
 	return true;
 }
 
+/* The console window's size, followed: the relay's input thread reads
+ * bytes (ReadFile), which carry no WINDOW_BUFFER_SIZE_EVENT, so the size is
+ * asked between reads instead, every RELAY_SLICE_MS. A pseudo console that
+ * cannot be resized (Wine: E_NOTIMPL) is not asked again: the session
+ * goes on at its old size. */
+typedef struct size_follower {
+	unsigned short rows, cols;
+	bool known;
+	bool given_up;
+} size_follower;
+
+static void follow_size(cordon_child *child, size_follower *size)
+{
+	unsigned short rows, cols;
+	if (size->given_up || !cli_terminal_size(&rows, &cols))
+		return;
+	if (size->known && rows == size->rows && cols == size->cols)
+		return;
+	bool first = !size->known;
+	size->rows = rows;
+	size->cols = cols;
+	size->known = true;
+	if (first)
+		return; /* the pseudo console was made at this size */
+	cordon_error err = {0};
+	if (cordon_child_resize(child, rows, cols, &err) == CORDON_E_UNSUPPORTED)
+		size->given_up = true;
+}
+
 /* cordon's own stdin and stdout as the C runtime opened them: the
  * process's standard handles can change under it (Wine gives a process
  * creating a pseudo console a console of its own). */
@@ -428,6 +457,8 @@ cordon_code cli_terminal_relay(cordon_child *child, cordon_exit *exit_info, cord
 	char buffer[16384];
 	bool exited = false;
 	bool output_open = true;
+	bool resized = false;
+	size_follower size = {0};
 	HANDLE input = CreateThread(NULL, 0, relay_input, child, 0, NULL);
 
 	if (input == NULL) {
@@ -439,7 +470,12 @@ cordon_code cli_terminal_relay(cordon_child *child, cordon_exit *exit_info, cord
 		cordon_child_wait(child, -1, exit_info, NULL);
 		return CORDON_E_SYSTEM;
 	}
+	follow_size(child, &size);
 	while (!exited || output_open) {
+		if (!exited) {
+			cli_signals_forward(child, &resized);
+			follow_size(child, &size);
+		}
 		if (output_open) {
 			ssize_t n = cordon_child_read(child, CORDON_STREAM_PTY, buffer, sizeof(buffer),
 						      RELAY_SLICE_MS);

@@ -132,13 +132,27 @@ cordon_code cordon_child_terminate(cordon_child *child, cordon_error *err)
 cordon_code cordon_child_signal(cordon_child *child, int signal_number, cordon_error *err)
 {
 	/* Windows has no signals to deliver to a console program from
-	 * outside: the two that end a process end the tree. */
+	 * outside: the two that end a process end the tree. SIGINT is
+	 * Ctrl-C, which only a terminal cordon owns can target at the
+	 * command alone: on a shared console CTRL_C_EVENT cannot be limited
+	 * to one process group (GenerateConsoleCtrlEvent), and the command
+	 * gets the console's own Ctrl-C there anyway. */
 	if (signal_number == SIGTERM || signal_number == TERMINATED_SIGNAL)
 		return cordon_child_terminate(child, err);
+	if (signal_number == SIGINT && child != NULL && child->stdio_mode == CORDON_STDIO_PTY) {
+		if (child->finished)
+			return CORDON_OK;
+		return win_pty_interrupt(&child->stdio, err);
+	}
+	if (signal_number == SIGINT)
+		return cordon_fail(err, CORDON_E_UNSUPPORTED,
+				   "cannot deliver SIGINT (Ctrl-C) to a command on Windows without a "
+				   "terminal of its own: run it with the pty stdio mode (--pty), or end it "
+				   "with SIGTERM");
 	return cordon_fail(
 		err, CORDON_E_UNSUPPORTED,
-		"cannot deliver signal %d to a command on Windows: only SIGTERM and SIGKILL (both end "
-		"the run's tree) are supported",
+		"cannot deliver signal %d to a command on Windows: only SIGINT (with --pty: Ctrl-C on its "
+		"terminal), SIGTERM and SIGKILL (both end the run's tree) are supported",
 		signal_number);
 }
 
@@ -244,6 +258,8 @@ cordon_code cordon_child_wait(cordon_child *child, int timeout_ms, cordon_exit *
 			slice = 1000;
 		if (win_job_wait_empty(&child->job, slice)) {
 			fill_exit(child);
+			/* No thread of the run is left on its desktop. */
+			win_desktop_close(&child->desktop);
 			/* Every process is gone: the terminal's output ends once
 			 * its host has written what is left. */
 			win_pty_close(&child->stdio);
@@ -260,6 +276,7 @@ void cordon_child_free(cordon_child *child)
 		return;
 	/* Closing the job's only handle kills whatever still runs. */
 	win_job_close(&child->job);
+	win_desktop_close(&child->desktop);
 	if (child->process != NULL)
 		CloseHandle(child->process);
 	win_stdio_close(&child->stdio);

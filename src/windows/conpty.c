@@ -21,7 +21,7 @@
  * handles. Closing
  * the pseudo console waits for its host to exit, which waits for its last
  * output to be read, so it is closed on a thread of its own. Resizing is a
- * stub under Wine (E_NOTIMPL). */
+ * stub under Wine (E_NOTIMPL), reported as CORDON_E_UNSUPPORTED. */
 #undef NTDDI_VERSION
 #define NTDDI_VERSION 0x0A000006 /* NTDDI_WIN10_RS5: ConPTY's declarations */
 #include "windows/win_internal.h"
@@ -77,10 +77,31 @@ cordon_code win_pty_resize(win_stdio *stdio, unsigned short rows, unsigned short
 	if (stdio->pseudo_console == NULL)
 		return cordon_fail(err, CORDON_E_STATE, "the command's terminal is already closed");
 	HRESULT result = ResizePseudoConsole(stdio->pseudo_console, size);
+	if (result == E_NOTIMPL)
+		return cordon_fail(err, CORDON_E_UNSUPPORTED,
+				   "cannot resize the command's terminal to %u x %u: this system's "
+				   "ResizePseudoConsole is not implemented (E_NOTIMPL, as under Wine); the "
+				   "session goes on at its old size",
+				   (unsigned)rows, (unsigned)cols);
 	if (FAILED(result))
 		return cordon_fail(err, CORDON_E_SYSTEM,
-				   "cannot resize the command's terminal (HRESULT 0x%08lX)",
-				   (unsigned long)result);
+				   "cannot resize the command's terminal to %u x %u (HRESULT 0x%08lX); the "
+				   "session goes on at its old size",
+				   (unsigned)rows, (unsigned)cols, (unsigned long)result);
+	return CORDON_OK;
+}
+
+cordon_code win_pty_interrupt(win_stdio *stdio, cordon_error *err)
+{
+	/* A pseudo console reads its input as a terminal does: ETX (Ctrl-C)
+	 * with processed input on becomes CTRL_C_EVENT for the processes
+	 * attached to it, and a plain byte for a program that turned
+	 * processed input off, as on a real console. */
+	static const char ctrl_c = 0x03;
+	DWORD written = 0;
+	if (stdio->stdin_write == NULL || !WriteFile(stdio->stdin_write, &ctrl_c, 1, &written, NULL) ||
+	    written != 1)
+		return win_fail(err, GetLastError(), "cannot send Ctrl-C to the command's terminal");
 	return CORDON_OK;
 }
 

@@ -212,9 +212,12 @@ cordon_code cordon_probe_host(cordon_host_report *out, cordon_error *err)
 			"report this with 'cordon doctor' output");
 	report_audit(out, state_dir);
 	free(state_dir);
-	missing(out, "private desktop", "not built in this version",
-		"the command shares your desktop (windows, Start-Process of a URL)",
-		"none yet; the job's UI limits still apply");
+	if (win_desktop_works(detail, sizeof(detail)))
+		snprintf(add(out, "private desktop", CORDON_FEATURE_AVAILABLE)->detail, sizeof(detail), "%s",
+			 detail);
+	else
+		missing(out, "private desktop", detail, "every sandboxed run (cordon refuses without it)",
+			"run cordon from an interactive session");
 	HMODULE kernel32 = GetModuleHandleW(L"kernel32.dll");
 	if (kernel32 != NULL && GetProcAddress(kernel32, "CreatePseudoConsole") != NULL)
 		snprintf(add(out, "ConPTY (--pty)", CORDON_FEATURE_AVAILABLE)->detail, sizeof(detail), "%s",

@@ -20,9 +20,6 @@ static const char note_delete_child[] =
 	"deletes and renames through a parent's delete-child right (files outside the roots, .git out of "
 	"a workspace): not blocked: ";
 static const char note_everyone_writable[] = "directories outside the roots that Everyone may write: ";
-static const char note_desktop[] =
-	"private desktop: not built in this version: the command shares your desktop and can open "
-	"windows and URLs there";
 
 bool win_elevated_is_set_up(const cordon_resolved *policy)
 {
@@ -114,6 +111,5 @@ cordon_code win_mode_choose(const cordon_resolved *policy, win_mode *mode, win_n
 		add_note(notes, "%s", note_network);
 	note_probe(policy, notes);
 	note_audit(policy, notes);
-	add_note(notes, "%s", note_desktop);
 	return CORDON_OK;
 }

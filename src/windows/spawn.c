@@ -6,10 +6,11 @@
  * stubs come first, the workspace is never searched), the command line
  * (CommandLineToArgvW quoting; batch files through cmd.exe with arguments
  * it cannot split, or refused), the restricted token (token.c), the job
- * (job.c) and the standard handles (stdio.c). The process is created
- * suspended with a handle list of exactly its three standard handles,
- * assigned to the job before its first instruction, and only then
- * resumed. Nothing starts a command any other way. */
+ * (job.c), the private desktop (desktop.c) and the standard handles
+ * (stdio.c). The process is created suspended with a handle list of
+ * exactly its three standard handles, assigned to the job before its
+ * first instruction, and only then resumed. Nothing starts a command any
+ * other way. */
 #include "windows/win_internal.h"
 
 #include <stdio.h>
@@ -232,13 +233,14 @@ static cordon_code start_process(cordon_child *child, launch *l, cordon_error *e
 	PROCESS_INFORMATION info = {0};
 	cordon_code code = CORDON_OK;
 	HANDLE handles[3];
+	DWORD64 mitigations = 0;
 	bool pty = child->stdio_mode == CORDON_STDIO_PTY;
 
-	InitializeProcThreadAttributeList(NULL, 1, 0, &size);
+	InitializeProcThreadAttributeList(NULL, 2, 0, &size);
 	startup.lpAttributeList = malloc(size);
 	if (startup.lpAttributeList == NULL)
 		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while starting the command");
-	if (!InitializeProcThreadAttributeList(startup.lpAttributeList, 1, 0, &size)) {
+	if (!InitializeProcThreadAttributeList(startup.lpAttributeList, 2, 0, &size)) {
 		free(startup.lpAttributeList);
 		return win_fail(err, GetLastError(), "cannot prepare the command's start attributes");
 	}
@@ -253,6 +255,10 @@ static cordon_code start_process(cordon_child *child, launch *l, cordon_error *e
 	else if (!UpdateProcThreadAttribute(startup.lpAttributeList, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
 					    handles, sizeof(handles), NULL, NULL))
 		code = win_fail(err, GetLastError(), "cannot limit the handles the command inherits");
+	/* Sandboxed runs only (mitigation.c); full access runs as the user
+	 * would. */
+	if (code == CORDON_OK && child->mode != WIN_MODE_FULL_ACCESS)
+		code = win_mitigation_attach(startup.lpAttributeList, &mitigations, err);
 	if (code != CORDON_OK)
 		goto done;
 	startup.StartupInfo.cb = sizeof(startup);
@@ -260,6 +266,9 @@ static cordon_code start_process(cordon_child *child, launch *l, cordon_error *e
 	startup.StartupInfo.hStdInput = handles[0];
 	startup.StartupInfo.hStdOutput = handles[1];
 	startup.StartupInfo.hStdError = handles[2];
+	/* Sandboxed runs start on the run's private desktop (desktop.c);
+	 * NULL (full access) is cordon's own. */
+	startup.StartupInfo.lpDesktop = child->desktop.full_name;
 	DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
 	BOOL created =
 		l->token != NULL
@@ -339,6 +348,8 @@ cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_optio
 	child->acls_applied = l.acls_applied;
 	child->acl_descriptors_written = l.acl_descriptors_written;
 	code = win_job_create(&child->job, err);
+	if (code == CORDON_OK && mode != WIN_MODE_FULL_ACCESS)
+		code = win_desktop_create(l.token, &child->desktop, err);
 	if (code == CORDON_OK)
 		code = win_stdio_prepare(options->stdio, options->rows, options->cols, &child->stdio, err);
 	if (code == CORDON_OK)

@@ -120,6 +120,32 @@ bool win_job_wait_empty(win_job *job, DWORD wait_ms);
 void win_job_kill(win_job *job, UINT exit_code);
 void win_job_close(win_job *job);
 
+/* ------------------------------------------------------------ desktop.c */
+
+/* The run's private desktop (sandboxed modes; full access has none). */
+typedef struct win_desktop {
+	HDESK desktop;
+	wchar_t *full_name; /* "<window station>\\<desktop>", for STARTUPINFO.lpDesktop */
+} win_desktop;
+
+/* Creates a desktop with a random name in cordon's window station whose
+ * DACL admits the logon SID of command_token (NULL: cordon's own token)
+ * and nothing else. Fails closed: nothing runs without it. */
+cordon_code win_desktop_create(HANDLE command_token, win_desktop *desktop, cordon_error *err);
+/* Closes cordon's handle; the desktop goes once no thread is left on it.
+ * Idempotent. */
+void win_desktop_close(win_desktop *desktop);
+/* For 'cordon doctor': makes and closes a private desktop for cordon's own
+ * token; fills detail with what happened. */
+bool win_desktop_works(char *detail, size_t size);
+
+/* ------------------------------------------------------------ mitigation.c */
+
+/* Adds PROC_THREAD_ATTRIBUTE_MITIGATION_POLICY with the sandbox's
+ * policies to list; *policy holds the value and must outlive the
+ * CreateProcess call. */
+cordon_code win_mitigation_attach(LPPROC_THREAD_ATTRIBUTE_LIST list, DWORD64 *policy, cordon_error *err);
+
 /* ------------------------------------------------------------ token.c */
 
 /* The write-restricted token for policy (token plan in
@@ -229,6 +255,9 @@ cordon_code win_pty_open(win_stdio *stdio, unsigned short rows, unsigned short c
 /* Adds PROC_THREAD_ATTRIBUTE_PSEUDOCONSOLE to list. */
 cordon_code win_pty_attach(win_stdio *stdio, LPPROC_THREAD_ATTRIBUTE_LIST list, cordon_error *err);
 cordon_code win_pty_resize(win_stdio *stdio, unsigned short rows, unsigned short cols, cordon_error *err);
+/* Types Ctrl-C (0x03) into the pseudo console: the console host raises
+ * CTRL_C_EVENT in the command. */
+cordon_code win_pty_interrupt(win_stdio *stdio, cordon_error *err);
 /* Closes the pseudo console on a thread of its own; its output pipe then
  * ends once drained. */
 void win_pty_close(win_stdio *stdio);
@@ -245,6 +274,7 @@ struct cordon_child {
 	win_mode mode;
 	win_stdio stdio;
 	win_job job;
+	win_desktop desktop;
 	HANDLE process;
 	DWORD pid;
 	ULONGLONG started_ms;

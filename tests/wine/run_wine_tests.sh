@@ -135,6 +135,47 @@ check_stream() { # check_stream FILE PREFIX: every line numbered in order, none 
 check "inherit mode: 20 MiB on stdout, complete and only stdout lines (exit $status)" check_stream "$work/out" out
 check "inherit mode: 20 MiB on stderr, complete and only stderr lines" check_stream "$work/err" err
 
+# The private desktop (desktop.c): where the command's thread really is.
+run_cordon run --best-effort -q -C "$ws_w" -- "$helper_w" desktop
+check "a sandboxed command runs on a private desktop of the run (thread desktop $(grep -o 'thread-desktop=.*' "$work/out" | tr -d '\r'))" \
+	grep -q '^thread-desktop=WinSta0\\cordon-' "$work/out"
+check "  ... the one STARTUPINFO named" sh -c 'a=$(sed -n "s/^thread-desktop=//p" "$1" | tr -d "\r"); b=$(sed -n "s/^startup-desktop=//p" "$1" | tr -d "\r"); test -n "$a" -a "$a" = "$b"' - "$work/out"
+run_cordon run -m full-access -q -C "$ws_w" -- "$helper_w" desktop
+check "a full-access command stays on cordon's desktop" grep -q '^thread-desktop=WinSta0\\Default' "$work/out"
+
+# Process mitigation policies (mitigation.c): the attribute is accepted
+# and the command runs; whether Windows applied them, only a host shows.
+run_cordon run --best-effort -q -C "$ws_w" -- "$helper_w" mitigations
+status=$?
+check "a sandboxed command starts with the mitigation-policy attribute (exit $status)" \
+	test "$status" = 0 -a "$(grep -c '^extension-points=' "$work/out")" = 1
+if grep -q '^extension-points=1 no-low-label=1' "$work/out"; then
+	ok "the command reports extension points disabled and Low-label images refused"
+else
+	echo "SKIP - plumbing (Wine): mitigation policies applied: Wine 8 applies none (the command reads $(tr -d '\r' <"$work/out")); Windows host only"
+fi
+
+# Ctrl-C at cordon's console (signals.c). ctrl-sender makes a console,
+# starts its program on it, and raises Ctrl-C on that console after 3 s.
+ctrl_sender() { timeout 60 wine "$helper" ctrl-sender 3000 "$@" >"$work/out" 2>"$work/err"; }
+ctrl_sender "$helper_w" ctrl-c
+status=$?
+if [ $status != 5 ]; then
+	echo "SKIP - plumbing (Wine): Ctrl-C at cordon's console: this Wine does not deliver GenerateConsoleCtrlEvent(CTRL_C_EVENT) to a program on the console (control exit $status)"
+else
+	ok "control: Wine delivers a console's Ctrl-C to a program attached to it (exit 5)"
+	ctrl_sender "$cordon" run --best-effort -q -C "$ws_w" -- "$helper_w" ctrl-c
+	status=$?
+	check "Ctrl-C at cordon's console reaches the command itself, and cordon stays to pass on its status (exit $status, want 5)" \
+		test "$status" = 5 -a "$(grep -c '^got-ctrl-c' "$work/out")" = 1
+	ctrl_sender "$cordon" run --best-effort -q -C "$ws_w" -- "$helper_w" sleep "$$-ctrl-sleep"
+	status=$?
+	# Wine's default handler exits 0 (Windows': STATUS_CONTROL_C_EXIT).
+	check "a command that does not handle Ctrl-C ends with it and cordon with the command (exit $status, not the sender's 99)" \
+		test "$status" != 99
+	check "  ... and nothing of the run is left" wait_count "$$-ctrl-sleep" eq 0 10
+fi
+
 head -c 3145728 /dev/urandom >"$work/in"
 timeout 120 wine "$cordon" run --best-effort -q -C "$ws_w" -- "$helper_w" cat <"$work/in" >"$work/out" 2>"$work/err"
 check "stdin reaches the command: 3 MiB through cat unchanged" cmp -s "$work/in" "$work/out"

@@ -16,10 +16,27 @@
  *                          else print "absent"
  *   pty-line               on a terminal: "ready", "got:LINE" per line,
  *                          "got-eof" at end of input, exit 7
- *   crash                  an access violation */
+ *   crash                  an access violation
+ *   desktop [wait]         "thread-desktop=STATION\\DESKTOP" (where its thread
+ *                          really is) and "startup-desktop=NAME" (what
+ *                          STARTUPINFO named, "(none)" if nothing); with
+ *                          wait, then reads stdin to its end
+ *   ctrl-c                 "ready", then waits up to 15 s for a console
+ *                          control event: "got-ctrl-c" exit 5,
+ *                          "got-ctrl-break" exit 6, "no-event" exit 4,
+ *                          "got-other-event-N" exit 8
+ *   mitigations            "extension-points=N no-low-label=N" from
+ *                          GetProcessMitigationPolicy (-1: the call failed)
+ *   ctrl-sender MS PROGRAM ARGS...  (run directly, not in cordon) makes a
+ *                          console of its own, starts PROGRAM ARGS on it
+ *                          with this process's standard handles, waits MS,
+ *                          raises Ctrl-C on the console (ignoring it
+ *                          itself) and exits with PROGRAM's code (99 if it
+ *                          did not end within 20 s) */
 #include <windows.h>
 #include <shellapi.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +185,132 @@ static int do_pty_line(void)
 	return 7;
 }
 
+static void print_object_name(const char *label, HANDLE station, HANDLE desktop)
+{
+	wchar_t a[256] = L"?", b[256] = L"?";
+	char utf8[1024];
+	DWORD needed;
+	GetUserObjectInformationW(station, UOI_NAME, a, sizeof(a), &needed);
+	GetUserObjectInformationW(desktop, UOI_NAME, b, sizeof(b), &needed);
+	snprintf(utf8, sizeof(utf8), "%s=%ls\\%ls\n", label, a, b);
+	write_all(GetStdHandle(STD_OUTPUT_HANDLE), utf8, (DWORD)strlen(utf8));
+}
+
+static int do_desktop(bool wait)
+{
+	STARTUPINFOW startup = {0};
+	char line[600];
+	startup.cb = sizeof(startup);
+	GetStartupInfoW(&startup);
+	print_object_name("thread-desktop", GetProcessWindowStation(),
+			  GetThreadDesktop(GetCurrentThreadId()));
+	snprintf(line, sizeof(line), "startup-desktop=%ls\n",
+		 startup.lpDesktop && startup.lpDesktop[0] ? startup.lpDesktop : L"(none)");
+	write_all(GetStdHandle(STD_OUTPUT_HANDLE), line, (DWORD)strlen(line));
+	if (wait) {
+		char buffer[256];
+		DWORD got;
+		while (ReadFile(GetStdHandle(STD_INPUT_HANDLE), buffer, sizeof(buffer), &got, NULL) &&
+		       got > 0)
+			;
+	}
+	return 0;
+}
+
+static HANDLE control_event_seen;
+static volatile LONG control_event_kind = -1;
+
+static BOOL WINAPI note_control_event(DWORD event)
+{
+	InterlockedExchange(&control_event_kind, (LONG)event);
+	SetEvent(control_event_seen);
+	return TRUE;
+}
+
+static int do_ctrl_c(void)
+{
+	control_event_seen = CreateEventW(NULL, TRUE, FALSE, NULL);
+	SetConsoleCtrlHandler(note_control_event, TRUE);
+	printf("ready\n");
+	fflush(stdout);
+	WaitForSingleObject(control_event_seen, 15000);
+	LONG kind = InterlockedCompareExchange(&control_event_kind, 0, 0);
+	if (kind == CTRL_C_EVENT || kind == CTRL_BREAK_EVENT || kind < 0)
+		printf("%s\n", kind == CTRL_C_EVENT	  ? "got-ctrl-c"
+			       : kind == CTRL_BREAK_EVENT ? "got-ctrl-break"
+							  : "no-event");
+	else
+		printf("got-other-event-%ld\n", (long)kind);
+	fflush(stdout);
+	return kind == CTRL_C_EVENT ? 5 : kind == CTRL_BREAK_EVENT ? 6 : kind < 0 ? 4 : 8;
+}
+
+static BOOL WINAPI ignore_control_event(DWORD event)
+{
+	return event == CTRL_C_EVENT || event == CTRL_BREAK_EVENT;
+}
+
+static HANDLE inheritable(HANDLE handle)
+{
+	HANDLE copy = NULL;
+	DuplicateHandle(GetCurrentProcess(), handle, GetCurrentProcess(), &copy, 0, TRUE,
+			DUPLICATE_SAME_ACCESS);
+	return copy;
+}
+
+static int do_ctrl_sender(int argc, char **argv)
+{
+	wchar_t line[4096] = L"";
+	STARTUPINFOW startup = {0};
+	PROCESS_INFORMATION info;
+	DWORD code = 99;
+	startup.cb = sizeof(startup);
+	startup.dwFlags = STARTF_USESTDHANDLES;
+	startup.hStdInput = inheritable(GetStdHandle(STD_INPUT_HANDLE));
+	startup.hStdOutput = inheritable(GetStdHandle(STD_OUTPUT_HANDLE));
+	startup.hStdError = inheritable(GetStdHandle(STD_ERROR_HANDLE));
+	for (int i = 3; i < argc; i++) {
+		wchar_t wide[1024];
+		MultiByteToWideChar(CP_UTF8, 0, argv[i], -1, wide, 1024);
+		wcscat(line, L"\"");
+		wcscat(line, wide);
+		wcscat(line, L"\" ");
+	}
+	FreeConsole();
+	if (!AllocConsole())
+		return 97;
+	if (!CreateProcessW(NULL, line, NULL, NULL, TRUE, 0, NULL, NULL, &startup, &info))
+		return 98;
+	Sleep((DWORD)atol(argv[2]));
+	SetConsoleCtrlHandler(ignore_control_event, TRUE);
+	if (!GenerateConsoleCtrlEvent(CTRL_C_EVENT, 0))
+		fprintf(stderr, "sender: GenerateConsoleCtrlEvent failed (%lu)\n",
+			(unsigned long)GetLastError());
+	if (WaitForSingleObject(info.hProcess, 20000) == WAIT_OBJECT_0)
+		GetExitCodeProcess(info.hProcess, &code);
+	else
+		TerminateProcess(info.hProcess, 99);
+	fprintf(stderr, "sender: program exit %lu\n", (unsigned long)code);
+	return (int)code;
+}
+
+static int do_mitigations(void)
+{
+	PROCESS_MITIGATION_EXTENSION_POINT_DISABLE_POLICY extension = {0};
+	PROCESS_MITIGATION_IMAGE_LOAD_POLICY image = {0};
+	int extension_points =
+		GetProcessMitigationPolicy(GetCurrentProcess(), ProcessExtensionPointDisablePolicy,
+					   &extension, sizeof(extension))
+			? (int)extension.DisableExtensionPoints
+			: -1;
+	int no_low_label =
+		GetProcessMitigationPolicy(GetCurrentProcess(), ProcessImageLoadPolicy, &image, sizeof(image))
+			? (int)image.NoLowMandatoryLabelImages
+			: -1;
+	printf("extension-points=%d no-low-label=%d\n", extension_points, no_low_label);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -198,6 +341,14 @@ int main(int argc, char **argv)
 		return do_probe_handle(argv[2], argv[3]);
 	if (strcmp(what, "pty-line") == 0)
 		return do_pty_line();
+	if (strcmp(what, "desktop") == 0)
+		return do_desktop(argc == 3 && strcmp(argv[2], "wait") == 0);
+	if (strcmp(what, "mitigations") == 0)
+		return do_mitigations();
+	if (strcmp(what, "ctrl-c") == 0)
+		return do_ctrl_c();
+	if (strcmp(what, "ctrl-sender") == 0 && argc >= 4)
+		return do_ctrl_sender(argc, argv);
 	if (strcmp(what, "crash") == 0) {
 		volatile int *nowhere = NULL;
 		*nowhere = 1;

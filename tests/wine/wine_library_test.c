@@ -10,6 +10,7 @@
 #include <windows.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,20 @@ static cordon_resolved *resolve(bool best_effort)
 	if (cordon_policy_set_cwd(policy, workdir, &err) != CORDON_OK)
 		printf("# set_cwd: %s\n", err.message);
 	cordon_policy_set_best_effort(policy, best_effort);
+	if (cordon_policy_resolve(policy, &resolved, &err) != CORDON_OK)
+		printf("# resolve: %s\n", err.message);
+	cordon_policy_free(policy);
+	return resolved;
+}
+
+static cordon_resolved *resolve_full_access(void)
+{
+	cordon_error err = {0};
+	cordon_resolved *resolved = NULL;
+	cordon_policy *policy = cordon_policy_new();
+	if (cordon_policy_set_cwd(policy, workdir, &err) != CORDON_OK)
+		printf("# set_cwd: %s\n", err.message);
+	cordon_policy_set_mode(policy, CORDON_MODE_FULL_ACCESS);
 	if (cordon_policy_resolve(policy, &resolved, &err) != CORDON_OK)
 		printf("# resolve: %s\n", err.message);
 	cordon_policy_free(policy);
@@ -248,7 +263,7 @@ static void test_timeout_and_terminate(const cordon_resolved *policy)
 	child = spawn(policy, argv, CORDON_STDIO_PIPES, 0);
 	Sleep(200);
 	check(child != NULL && cordon_child_signal(child, 2, &err) == CORDON_E_UNSUPPORTED,
-	      "a signal Windows cannot deliver (SIGINT) is refused, not ignored (%s)", err.message);
+	      "SIGINT to a command without a terminal of its own is refused, not ignored (%s)", err.message);
 	if (child != NULL)
 		cordon_child_signal(child, 15, &err);
 	e = wait_for(child);
@@ -352,9 +367,6 @@ static void test_pty(const cordon_resolved *policy)
 	seen[0] = '\0';
 	check(pty_read_until(child, "ready", seen, sizeof(seen), &used),
 	      "pty: output of the command reaches cordon through the pseudo console");
-	cordon_code resized = cordon_child_resize(child, 40, 120, &err);
-	printf("# pty resize: %s (ResizePseudoConsole is a stub under Wine: not checked)\n",
-	       resized == CORDON_OK ? "accepted" : err.message);
 	check(cordon_child_write(child, "typed-line\r", 11) == 11,
 	      "pty: input can be written to the terminal");
 	check(pty_read_until(child, "got:typed-line", seen, sizeof(seen), &used),
@@ -371,6 +383,159 @@ static void test_pty(const cordon_resolved *policy)
 	       GetTickCount64() < deadline)
 		;
 	check(n == 0, "pty: the terminal's output ends once the run is over");
+	cordon_child_free(child);
+}
+
+/* Reads stdout until "startup-desktop=" has a whole line; fills the two
+ * names the helper's "desktop" subcommand prints. */
+static bool read_desktop_lines(cordon_child *child, char *thread_desktop, char *startup_desktop, size_t size)
+{
+	char text[2048] = "";
+	size_t used = 0;
+	ULONGLONG deadline = GetTickCount64() + 20000;
+	while (GetTickCount64() < deadline && used + 1 < sizeof(text)) {
+		char *startup = strstr(text, "startup-desktop=");
+		if (startup != NULL && strchr(startup, '\n') != NULL)
+			break;
+		ssize_t n = cordon_child_read(child, CORDON_STREAM_STDOUT, text + used,
+					      sizeof(text) - 1 - used, 200);
+		if (n == 0)
+			break;
+		if (n > 0) {
+			used += (size_t)n;
+			text[used] = '\0';
+		}
+	}
+	char *a = strstr(text, "thread-desktop=");
+	char *b = strstr(text, "startup-desktop=");
+	if (a == NULL || b == NULL)
+		return false;
+	snprintf(thread_desktop, size, "%.*s", (int)strcspn(a + 15, "\r\n"), a + 15);
+	snprintf(startup_desktop, size, "%.*s", (int)strcspn(b + 16, "\r\n"), b + 16);
+	return true;
+}
+
+/* This process's own "STATION\\DESKTOP". */
+static void own_desktop(char *name, size_t size)
+{
+	wchar_t a[256] = L"?", b[256] = L"?";
+	DWORD needed;
+	GetUserObjectInformationW(GetProcessWindowStation(), UOI_NAME, a, sizeof(a), &needed);
+	GetUserObjectInformationW(GetThreadDesktop(GetCurrentThreadId()), UOI_NAME, b, sizeof(b), &needed);
+	snprintf(name, size, "%ls\\%ls", a, b);
+}
+
+static bool desktop_opens(const char *full_name)
+{
+	const char *slash = strrchr(full_name, '\\');
+	wchar_t wide[256];
+	MultiByteToWideChar(CP_UTF8, 0, slash ? slash + 1 : full_name, -1, wide, 256);
+	HDESK desktop = OpenDesktopW(wide, 0, FALSE, DESKTOP_READOBJECTS);
+	if (desktop == NULL)
+		return false;
+	CloseDesktop(desktop);
+	return true;
+}
+
+static void test_private_desktop(const cordon_resolved *policy)
+{
+	char mine[600], first[600], startup[600], second[600], ignored[600];
+	cordon_error err = {0};
+	const char *argv[] = {helper, "desktop", "wait", NULL};
+	own_desktop(mine, sizeof(mine));
+	cordon_child *child = spawn(policy, argv, CORDON_STDIO_PIPES, 0);
+	bool read = child != NULL && read_desktop_lines(child, first, startup, sizeof(first));
+	check(read, "desktop: the command reports the desktop its thread is on");
+	if (!read) {
+		cordon_child_free(child);
+		return;
+	}
+	const char *name = strrchr(first, '\\');
+	check(name != NULL && strncmp(name + 1, "cordon-", 7) == 0 && strcmp(first, mine) != 0,
+	      "desktop: a sandboxed command runs on a private desktop (%s), not on cordon's (%s)", first,
+	      mine);
+	check(strcmp(first, startup) == 0, "desktop: it is the desktop STARTUPINFO named (%s)", startup);
+	bool open_while_running = desktop_opens(first);
+	check(open_while_running, "desktop: the run's desktop exists while the command runs");
+	cordon_child_close_stdin(child, &err);
+	cordon_exit e = wait_for(child);
+	check(e.kind == CORDON_EXIT_CODE && e.code == 0, "desktop: the command on it ends normally (%d)",
+	      e.code);
+	cordon_child_free(child);
+	bool gone = false;
+	for (int i = 0; i < 50 && !gone; i++) {
+		gone = !desktop_opens(first);
+		if (!gone)
+			Sleep(100);
+	}
+	check(open_while_running && gone, "desktop: the run's desktop is gone after the run");
+
+	child = spawn(policy, argv, CORDON_STDIO_PIPES, 0);
+	read = child != NULL && read_desktop_lines(child, second, ignored, sizeof(second));
+	cordon_child_close_stdin(child, &err);
+	wait_for(child);
+	cordon_child_free(child);
+	check(read && strcmp(first, second) != 0, "desktop: each run gets a desktop of its own (%s, then %s)",
+	      first, read ? second : "?");
+
+	cordon_resolved *full = resolve_full_access();
+	child = full != NULL ? spawn(full, argv, CORDON_STDIO_PIPES, 0) : NULL;
+	read = child != NULL && read_desktop_lines(child, second, startup, sizeof(second));
+	cordon_child_close_stdin(child, &err);
+	wait_for(child);
+	cordon_child_free(child);
+	cordon_resolved_free(full);
+	check(read && strcmp(second, mine) == 0 && strcmp(startup, "(none)") == 0,
+	      "desktop: a full-access command stays on cordon's desktop (%s)", read ? second : "?");
+}
+
+/* Resize where ResizePseudoConsole is a stub, and Ctrl-C typed on the
+ * pseudo console (cordon_child_signal SIGINT). */
+static void test_pty_resize_and_interrupt(const cordon_resolved *policy)
+{
+	static char seen[1 << 16];
+	size_t used = 0;
+	cordon_error err = {0};
+	const char *argv[] = {helper, "ctrl-c", NULL};
+	cordon_spawn_options options = {.argv = argv, .stdio = CORDON_STDIO_PTY, .rows = 30, .cols = 100};
+	cordon_child *child = NULL;
+	if (cordon_spawn(policy, &options, &child, &err) != CORDON_OK) {
+		check(false, "pty ctrl-c: the command starts (%s)", err.message);
+		return;
+	}
+	seen[0] = '\0';
+	check(pty_read_until(child, "ready", seen, sizeof(seen), &used), "pty ctrl-c: the command is ready");
+	cordon_code resized = cordon_child_resize(child, 40, 120, &err);
+	if (resized == CORDON_OK)
+		printf("# pty resize accepted: this Wine implements ResizePseudoConsole\n");
+	else
+		check(resized == CORDON_E_UNSUPPORTED && strstr(err.message, "E_NOTIMPL") != NULL &&
+			      strstr(err.message, "goes on") != NULL,
+		      "pty resize: a pseudo console that cannot be resized is a clear error (%s)",
+		      err.message);
+	check(cordon_child_signal(child, 3 /* SIGQUIT */, &err) == CORDON_E_UNSUPPORTED,
+	      "pty: a signal Windows has no meaning for is refused (%s)", err.message);
+	ULONGLONG sent_ms = GetTickCount64();
+	cordon_code interrupted = cordon_child_signal(child, SIGINT, &err);
+	check(interrupted == CORDON_OK, "pty ctrl-c: SIGINT is typed on the terminal as Ctrl-C (%s)",
+	      interrupted == CORDON_OK ? "written" : err.message);
+	pty_read_until(child, "got-", seen, sizeof(seen), &used);
+	cordon_exit e = wait_for(child);
+	double seconds = (double)(GetTickCount64() - sent_ms) / 1000.0;
+	/* Without the byte the command waits 15 s and exits 4. Wine 8's
+	 * console host acts on the byte by ending the session: its output
+	 * ends at once and the command exits 0. */
+	check(e.kind == CORDON_EXIT_CODE && e.code != 4 && seconds < 10,
+	      "pty ctrl-c: the byte reaches the console host, which acts on it at once instead of letting "
+	      "the command wait its 15 s (exit %d after %.1f s)",
+	      e.code, seconds);
+	if (strstr(seen, "got-ctrl-c") != NULL)
+		check(e.code == 5, "pty ctrl-c: the command's own handler saw CTRL_C_EVENT (%d)", e.code);
+	else
+		printf("# SKIP pty ctrl-c handler: the command's handler did not run (Wine 8's console host "
+		       "ended the session on the byte, exit %d); that the command's own handler sees "
+		       "CTRL_C_EVENT is Windows host only\n",
+		       e.code);
 	cordon_child_free(child);
 }
 
@@ -393,6 +558,8 @@ int main(int argc, char **argv)
 	test_timeout_and_terminate(policy);
 	test_handle_list(policy);
 	test_pty(policy);
+	test_pty_resize_and_interrupt(policy);
+	test_private_desktop(policy);
 	cordon_resolved_free(policy);
 	printf("%d failure%s\n", failures, failures == 1 ? "" : "s");
 	return failures;
