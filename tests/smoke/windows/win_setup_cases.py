@@ -145,6 +145,7 @@ def setup_uninstall_leaves_nothing(ctx):
     accounts = plan.accounts or [H.SANDBOX_OFFLINE, H.SANDBOX_ONLINE]
     group = plan.group or H.SANDBOX_GROUP
     group_sid = local_sid(group, "Group")
+    hide_key = ((plan.doc.get("accounts") or [{}])[0].get("hidden_from_sign_in")) or HIDE_KEY
     setup_dir = os.path.dirname(ctx.suite.record_path())
     # control: what uninstall must remove is there now
     before = wfp_state_text(ctx)
@@ -156,8 +157,8 @@ def setup_uninstall_leaves_nothing(ctx):
         ctx.check(r.rc == 0, "cordon setup --uninstall exited %s: %s" % (r.rc, r.brief()))
         for a in accounts:
             ctx.check(not account_exists(a), "net user %s: the account is still there" % a)
-            rc, _ = host_cmd(["reg", "query", HIDE_KEY, "/v", a])
-            ctx.check(rc != 0, "the sign-in screen value %s\\%s is still there" % (HIDE_KEY, a))
+            rc, _ = host_cmd(["reg", "query", hide_key, "/v", a])
+            ctx.check(rc != 0, "the sign-in screen value %s\\%s is still there" % (hide_key, a))
         ctx.check(not group_exists(group), "net localgroup %s: the group is still there" % group)
         left = H.wfp_leftovers(wfp_state_text(ctx), keys)
         ctx.check(not left, "WFP objects still there after uninstall: %s" % ", ".join(left))
