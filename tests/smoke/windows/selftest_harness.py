@@ -225,6 +225,56 @@ expect(env.get("WINEPATH") == "Z:\\bin" and env["PATH"] == "/usr/bin", "Wine: th
 env = H.Host(False).env({"CORDON_SMOKE_PATH": "C:\\bin;C:\\Windows", "PATH": "C:\\Windows"})
 expect(env["PATH"] == "C:\\bin;C:\\Windows" and "CORDON_SMOKE_PATH" not in env, "Windows: PATH itself")
 
+# ------------------------------------------------------------------ network off, end to end on loopback
+# net_off_blocks_tcp_udp_icmp with real host listeners on this machine's
+# loopback and a fake cordon: one that runs the command's socket code
+# unsandboxed (everything gets through: the case must fail, counting the
+# command's traffic and not the suite's controls), one that blocks it all
+# (the case must pass), and restricted-token mode (advisory: it must skip
+# after checking that --best-effort said so).
+
+
+def net_off_with(mode, run_command, err=""):
+    suite = H.Suite("cordon.exe", base=tempfile.gettempdir(), host=H.Host(False))
+    suite.doctor = H.DoctorReport("elevated mode: ready\n", 0)
+    suite.setup_plan = lambda uninstall=False: "no plan here"
+
+    class NetCtx(H.Ctx):
+        def py(self, code, **kw):
+            out = H.RAN + "\n"
+            if run_command:
+                p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+                out += p.stdout
+            return H.Result(0, out, err)
+
+        def batch(self, lines, **kw):
+            return H.Result(0, H.RAN + "\n", err)
+
+    ctx = NetCtx(suite, mode, "net_off_blocks_tcp_udp_icmp")
+    try:
+        C["net_off_blocks_tcp_udp_icmp"].fn(ctx)
+        return ("ok", ctx.failures)
+    except H.CaseSkipped as e:
+        return ("skip", str(e))
+    finally:
+        ctx.close()
+
+
+# Loopback only here: the host's own non-loopback address is for Windows hosts.
+H.own_addresses = lambda: []
+verdict, failures = net_off_with(H.ELEVATED, True)
+expect(verdict == "ok" and len(failures) == 1 and "TCP 127.0.0.1 (1 connection(s))" in failures[0] and
+       "UDP 127.0.0.1 (3 datagram(s))" in failures[0], "net off, traffic through: the case fails counting only the "
+       "command's connection and datagrams: %r" % failures)
+verdict, failures = net_off_with(H.ELEVATED, False)
+expect(verdict == "ok" and failures == [], "net off, traffic blocked: the case passes: %r" % failures)
+verdict, reason = net_off_with(H.RESTRICTED, True, "cordon: best-effort: not enforced: network: advisory only\n")
+expect(verdict == "skip" and "advisory" in reason and "TCP 127.0.0.1" in reason,
+       "restricted-token mode: skips saying what got through: %r" % reason)
+verdict, failures = net_off_with(H.RESTRICTED, True)
+expect(verdict == "ok" and any("did not say the network block is advisory" in f for f in failures),
+       "restricted-token mode without the advisory line: the case fails: %r" % failures)
+
 # ------------------------------------------------------------------ whoami, netsh
 expect(H.whoami_name("%s\nhost-1\\CordonSandboxOffline\n" % H.RAN) == "cordonsandboxoffline", "whoami, sentinel")
 expect(H.whoami_name("VM\\root\r\n") == "root", "whoami under Wine")

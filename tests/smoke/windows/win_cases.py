@@ -344,16 +344,23 @@ def net_proxy_bypass_denied(ctx):
     advisory_or_denied(ctx, server, "a direct connection bypassing the proxy", r)
 
 
-def control_tcp(address, family, port):
-    """Whether the suite itself (unsandboxed) can connect: a silence seen
-    from inside proves something only then."""
+def control_tcp(server, address, family):
+    """Whether the suite itself (unsandboxed) gets a connection through to
+    server: a silence seen from inside proves something only then. Waits
+    until the server has counted it, so it never counts against the
+    command."""
+    before = server.accepted
     try:
         with socket.socket(family, socket.SOCK_STREAM) as c:
             c.settimeout(3)
-            c.connect((address, port))
-        return True
+            c.connect((address, server.port))
     except OSError:
         return False
+    return H.wait_until(lambda: server.accepted > before, 3)
+
+
+def family_name(family):
+    return "socket.AF_INET6" if family == socket.AF_INET6 else "socket.AF_INET"
 
 
 def control_udp(server, address, family):
@@ -367,7 +374,12 @@ def control_udp(server, address, family):
 
 
 def host_ping(address):
-    r = subprocess.run(["ping", "-n", "1", "-w", "2000", address], capture_output=True, timeout=30)
+    """Whether the suite's own ping of address gets an echo reply (Windows
+    ping.exe: it may exit 0 on 'unreachable', so the reply line decides)."""
+    try:
+        r = subprocess.run(["ping", "-n", "1", "-w", "2000", address], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
     return b"TTL=" in r.stdout.upper()
 
 
@@ -389,7 +401,7 @@ def net_off_blocks_tcp_udp_icmp(ctx):
         t = H.TcpServer(bind, family, avoid_port=proxy_port)
         u = H.UdpServer(bind, family, avoid_port=proxy_port)
         ctx.cleanups += [t.close, u.close]
-        if not control_tcp(address, family, t.port):
+        if not control_tcp(t, address, family):
             ctx.note("TCP to %s:%d fails from the suite itself: not checked" % (address, t.port))
         else:
             tcp.append((address, family, t, t.accepted))
@@ -406,15 +418,15 @@ def net_off_blocks_tcp_udp_icmp(ctx):
         ctx.skip("no control reached any listener from the suite itself: a silence would prove nothing")
     code = ["import socket"]
     for address, family, t, _ in tcp:
-        code.append("try:\n    c = socket.socket(%d, socket.SOCK_STREAM); c.settimeout(3); c.connect((%r, %d))\n"
+        code.append("try:\n    c = socket.socket(%s, socket.SOCK_STREAM); c.settimeout(3); c.connect((%r, %d))\n"
                     "    c.sendall(b'GET /%s HTTP/1.0\\r\\n\\r\\n'); print('TCP-OPEN', %r)\n"
-                    "except OSError as e:\n    print('TCP-DENIED', %r, e)" % (family, address, t.port, ctx.token,
-                                                                            address, address))
+                    "except OSError as e:\n    print('TCP-DENIED', %r, e)" %
+                    (family_name(family), address, t.port, ctx.token, address, address))
     for address, family, u, _ in udp:
-        code.append("try:\n    c = socket.socket(%d, socket.SOCK_DGRAM)\n    for i in range(3):\n"
+        code.append("try:\n    c = socket.socket(%s, socket.SOCK_DGRAM)\n    for i in range(3):\n"
                     "        c.sendto(b'%s', (%r, %d))\n    print('UDP-SENT', %r)\n"
-                    "except OSError as e:\n    print('UDP-DENIED', %r, e)" % (family, ctx.token, address, u.port,
-                                                                            address, address))
+                    "except OSError as e:\n    print('UDP-DENIED', %r, e)" %
+                    (family_name(family), ctx.token, address, u.port, address, address))
     r = ctx.py("\n".join(code), extra=["-n", "off"])
     ctx.require_ran(r)
     p = ctx.batch(["ping -n 1 -w 2000 %s" % a for a in pings], extra=["-n", "off"]) if pings else None
