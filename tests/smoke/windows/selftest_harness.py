@@ -275,6 +275,11 @@ verdict, failures = net_off_with(H.RESTRICTED, True)
 expect(verdict == "ok" and any("did not say the network block is advisory" in f for f in failures),
        "restricted-token mode without the advisory line: the case fails: %r" % failures)
 
+# ------------------------------------------------------------------ setup life cycle, simulated
+import selftest_setup_sim  # noqa: E402
+
+selftest_setup_sim.check(expect)
+
 # ------------------------------------------------------------------ whoami, netsh
 expect(H.whoami_name("%s\nhost-1\\CordonSandboxOffline\n" % H.RAN) == "cordonsandboxoffline", "whoami, sentinel")
 expect(H.whoami_name("VM\\root\r\n") == "root", "whoami under Wine")
