@@ -109,6 +109,9 @@ expect(H.elevated_skip_reason(r) == "cordon doctor printed no 'elevated mode:' l
 refused = H.Result(125, "", "cordon: cannot sandbox on Windows: elevated mode is not set up ('cordon setup')\n")
 expect("not set up" in H.elevated_skip_reason(r, refused), "no line, run refused naming setup")
 expect(H.elevated_skip_reason(r, H.Result(0, "", "")) is None, "no line, plain run works: elevated usable")
+expect("runs in it too" in (H.restricted_skip_reason(r, H.Result(0, "", "")) or ""),
+       "no line, plain run works: restricted-token cases skip")
+expect(H.restricted_skip_reason(r, refused) is None, "no line, plain run refused: restricted-token cases run")
 expect("failed (rc 1)" in H.elevated_skip_reason(r, H.Result(1, "", "boom")), "no line, plain run fails")
 failed = H.DoctorReport("", None)
 failed.error = "cordon doctor did not return within 120s"

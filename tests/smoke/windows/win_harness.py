@@ -191,11 +191,16 @@ def elevated_skip_reason(doctor, plain_run=None):
     return None
 
 
-def restricted_skip_reason(doctor):
+def restricted_skip_reason(doctor, plain_run=None):
     """Why `cordon run --best-effort` would not give restricted-token mode,
     or None. Once setup is done, every run (--best-effort included) runs in
     elevated mode; a stale setup refuses every run. So restricted-token
-    cases run before `cordon setup` or after `cordon setup --uninstall`."""
+    cases run before `cordon setup` or after `cordon setup --uninstall`.
+    plain_run: as for elevated_skip_reason, when doctor is silent."""
+    if doctor is not None and "elevated mode" not in doctor.values and plain_run is not None and \
+            plain_run.rc == 0:
+        return "a plain 'cordon run' runs here (doctor printed no 'elevated mode:' line), so elevated mode is in " \
+               "use and 'cordon run --best-effort' runs in it too"
     state = doctor.elevated_state if doctor else None
     if state == SETUP_READY:
         return "elevated mode is set up on this host, so 'cordon run --best-effort' runs in elevated mode too; " \
@@ -661,7 +666,7 @@ class Suite:
             finally:
                 remove_tree(work)
         self.elevated_reason = elevated_skip_reason(self.doctor, plain)
-        self.restricted_reason = restricted_skip_reason(self.doctor)
+        self.restricted_reason = restricted_skip_reason(self.doctor, plain)
 
     # kept for callers of the earlier name
     detect_elevated = detect_modes
