@@ -957,7 +957,7 @@ def timeout_kills_tree(ctx):
     # dies on timeout writes neither; the workspace one would succeed if
     # anything survived, so its absence is about the kill, not about ACLs.
     child = os.path.join(ctx.scripts, "child.cmd")
-    ctx.write(child, "@echo off\r\nfor /l %%%%i in (1,1,12) do (\r\n  echo b>> \"%s\"\r\n  %s\r\n)\r\n"
+    ctx.write(child, "@echo off\r\nfor /l %%%%i in (1,1,8) do (\r\n  echo b>> \"%s\"\r\n  %s\r\n)\r\n"
               "echo late> \"%s\"\r\necho late> \"%s\"\r\n" % (ctx.w(beat), ctx.sleep_line(1), ctx.w(late_outside),
                                                                ctx.w(late_inside)))
     r = ctx.batch(['start "" /b cmd.exe /d /c "%s"' % ctx.w(child), ctx.sleep_line(40)], extra=["-t", "3"],
@@ -966,9 +966,9 @@ def timeout_kills_tree(ctx):
     ctx.check(r.rc == H.EXIT_TIMEOUT, "timed-out run: rc %s, expected 124: %s" % (r.rc, r.brief()))
     time.sleep(1)
     size = len(H.read_bytes(beat) or b"")
-    # 12 beats of a second each: anything alive would beat again and then
-    # write late.txt within this wait.
-    H.wait_until(lambda: H.exists(late_inside), 15)
+    # 8 beats of one to two seconds each (PowerShell's start-up): anything
+    # alive would beat again and write late.txt within this wait.
+    H.wait_until(lambda: H.exists(late_inside), 20)
     ctx.check(len(H.read_bytes(beat) or b"") == size, "the grandchild kept beating after cordon returned")
     ctx.check(size > 0, "the grandchild never ran (no heartbeat)")
     ctx.absent(late_inside, "a workspace write by a process of the timed-out run, after the timeout")
