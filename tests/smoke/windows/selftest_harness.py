@@ -48,6 +48,16 @@ DOCTOR_BEFORE_CONTRACT = """platform: Windows 6.1.7601
 5 protections are missing: see the hints above; 'cordon run --best-effort' runs with what is available
 """
 
+# What the mingw cordon.exe with the delete-child probe printed under Wine
+# (Wine does not enforce write-restricted tokens, so the probe says unknown).
+DOCTOR_PROBED_UNDER_WINE = """platform: Windows 6.1.7601
+  MISSING  elevated mode: not set up ('cordon setup' is not available in this version)
+           Hint: sandboxed runs refuse without it; 'cordon run --best-effort' runs in restricted-token mode
+  ok       state directory: C:\\users\\root\\AppData\\Local\\cordon
+  MISSING  write-restricted delete-child: unknown (the DACL rewrite was allowed: this host does not enforce write-restricted tokens (as under Wine)) (cached for build 7601)
+           Hint: elevated mode blocks them (not available in this version); delete the cache file 'delete-child-probe' in the state directory to probe again
+"""
+
 # The contract's lines, each state (docs/windows.md, "The probe and cordon doctor").
 DOCTOR_NOT_SET_UP = """platform: Windows 10.0.22631
   ok       write-restricted delete-child: not re-checked (probe: deleted a scratch file through its parent)
@@ -73,6 +83,13 @@ expect(r.state_dir is None, "pre-contract output has no state directory: %r" % r
 expect(H.elevated_skip_reason(r) is not None and "not set up" in H.elevated_skip_reason(r),
        "pre-contract: elevated cases skip as not set up: %r" % H.elevated_skip_reason(r))
 expect(H.restricted_skip_reason(r) is None, "pre-contract: restricted-token cases run")
+
+r = H.DoctorReport(DOCTOR_PROBED_UNDER_WINE, 1)
+expect(r.reading is None, "probed under Wine: unknown (...) is no reading: %r" % r.reading)
+expect(r.elevated_state == H.SETUP_NOT_SET_UP, "probed under Wine: not set up")
+expect(r.state_dir == "C:\\users\\root\\AppData\\Local\\cordon", "probed under Wine: %r" % r.state_dir)
+expect(H.restricted_skip_reason(r) is None and H.elevated_skip_reason(r) is not None,
+       "probed under Wine: restricted-token cases run, elevated skip")
 
 r = H.DoctorReport(DOCTOR_NOT_SET_UP, 1)
 expect(r.reading == H.NOT_RECHECKED, "not re-checked (...): %r" % r.reading)
