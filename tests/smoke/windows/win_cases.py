@@ -7,9 +7,11 @@ Cases whose outcome depends on what a write-restricted token re-checks
 (deletes and renames through a parent's FILE_DELETE_CHILD) assert the
 verdict for the reading `cordon doctor` reports, the same verdicts as
 tests/winmodel/test_smoke_scenarios.c."""
+import getpass
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -28,7 +30,7 @@ def ntpath_extended(path):
 
 
 # ------------------------------------------------------------------ probe first
-@case(modes=(RESTRICTED,))
+@case(modes=(RESTRICTED,), items=("probe-first",))
 def probe_write_restricted_delete_child(ctx):
     """doctor reports what a write-restricted token re-checks; a real delete through the parent's delete-child agrees"""
     doctor = ctx.suite.doctor
@@ -39,7 +41,7 @@ def probe_write_restricted_delete_child(ctx):
     # in a folder where the user's own SIDs hold delete-child.
     victim = os.path.join(ctx.outside, "victim.txt")
     ctx.write(victim, b"victim\n")
-    r = ctx.batch(['del /f /q "%s"' % victim])
+    r = ctx.batch(['del /f /q "%s"' % ctx.w(victim)])
     ctx.require_ran(r)
     observed = H.NOT_RECHECKED if not H.exists(victim) else H.RECHECKED
     ctx.note("observed from a cordon run: delete-child %s" % observed)
@@ -56,12 +58,14 @@ def probe_write_restricted_delete_child(ctx):
                   % r.err[-400:])
 
 
-@case(modes=(RESTRICTED,))
+@case(modes=(RESTRICTED,), items=("mode-contract",), plumbing=True)
 def modes_fail_closed(ctx):
     """without setup a plain run refuses (125, one line naming 'cordon setup' and '--best-effort'); --best-effort runs"""
-    if ctx.suite.elevated_reason is None:
-        ctx.skip("elevated mode is set up on this host: a plain run is expected to run")
-    argv = [ctx.cordon, "run", "-C", ctx.ws, "--", "cmd.exe", "/d", "/c", "echo %s" % H.RAN]
+    if ctx.suite.doctor.elevated_state != H.SETUP_NOT_SET_UP:
+        ctx.skip("doctor does not say 'elevated mode: not set up' (it says %r): the refusal without setup is not "
+                 "what this host shows" % ctx.suite.doctor.values.get("elevated mode"))
+    argv = ctx.host.cordon_argv(ctx.cordon) + ["run", "-C", ctx.w(ctx.ws), "--", "cmd.exe", "/d", "/c",
+                                               "echo %s" % H.RAN]
     r = ctx.run(None, raw_argv=argv)
     ctx.check(r.rc == H.EXIT_REFUSED, "plain run without setup: rc %s, expected 125: %s" % (r.rc, r.brief()))
     ctx.check(not r.ran, "plain run without setup ran the command: %s" % r.brief())
@@ -74,16 +78,32 @@ def modes_fail_closed(ctx):
     ctx.check(r.rc == 7, "--best-effort run: exit status %s, expected the command's 7" % r.rc)
 
 
-@case()
+@case(plumbing=True)
 def exit_statuses(ctx):
     """the command's exit status passes through; a missing program is 127; a bad option is 125"""
     r = ctx.batch(["exit /b 42"])
     ctx.require_ran(r)
     ctx.check(r.rc == 42, "exit status %s, expected 42" % r.rc)
-    r = ctx.run([os.path.join(ctx.ws, "no-such-program.exe")])
+    r = ctx.run([ctx.w(os.path.join(ctx.ws, "no-such-program.exe"))])
     ctx.check(r.rc == 127, "missing program: rc %s, expected 127: %s" % (r.rc, r.brief()))
     r = ctx.run(["cmd.exe", "/c", "exit 0"], extra=["--no-such-option"])
     ctx.check(r.rc == H.EXIT_REFUSED, "bad option: rc %s, expected 125" % r.rc)
+
+
+@case(modes=(RESTRICTED,), items=("mode-contract",), plumbing=True)
+def best_effort_names_what_is_not_enforced(ctx):
+    """--best-effort: stderr has 'cordon: best-effort: not enforced: ...' lines, one for the advisory network block; network on drops that one"""
+    r = ctx.batch(["exit /b 0"], extra=["-n", "off"])
+    ctx.require_ran(r)
+    lines = [ln for ln in r.err.splitlines() if ln.startswith("cordon: best-effort: not enforced: ")]
+    ctx.check(any("network" in ln for ln in lines), "no 'not enforced' line for the network: %r" % r.err[-600:])
+    r = ctx.batch(["exit /b 0"], extra=["-n", "on"])
+    ctx.require_ran(r)
+    ctx.check(not re.search(r"not enforced: network", r.err), "--network on still says the network block is "
+              "advisory: %r" % r.err[-600:])
+    r = ctx.batch(["exit /b 0"], extra=["-q"])
+    ctx.require_ran(r)
+    ctx.note("with -q stderr holds %d line(s)" % len(r.err.splitlines()))
 
 
 # ------------------------------------------------------------------ 1-9
@@ -95,7 +115,7 @@ def ro_create_in_cwd_denied(ctx):
     ctx.absent(os.path.join(ctx.ws, "new.txt"), "read-only create")
 
 
-@case(classes=(2,))
+@case(classes=(2,), plumbing=True)
 def ws_create_in_cwd_allowed(ctx):
     """WS: create a file in the working directory -> allowed"""
     r = ctx.batch(["echo hello> new.txt"])
@@ -121,11 +141,11 @@ def ws_create_outside_denied(ctx):
     ctx.unchanged(secret, before, "outside overwrite/append")
 
 
-@case(classes=(4,))
+@case(classes=(4,), plumbing=True)
 def ws_extra_root_write_allowed(ctx):
     """WS -w EXTRA: write in the extra root -> allowed"""
     target = os.path.join(ctx.extra, "f.txt")
-    r = ctx.batch(['echo extra> "%s"' % target], policy=WS + ["-w", ctx.extra])
+    r = ctx.batch(['echo extra> "%s"' % ctx.w(target)], policy=WS + ["-w", ctx.w(ctx.extra)])
     ctx.require_ran(r)
     ctx.check(H.read_bytes(target) == b"extra\r\n", "extra root write failed: %s" % r.brief())
 
@@ -161,11 +181,11 @@ def ro_temp_write_denied(ctx):
     ctx.check(os.listdir(ctx.tmp) == [], "read-only temp write reached the host: %r" % os.listdir(ctx.tmp))
 
 
-@case(classes=(8,))
+@case(classes=(8,), plumbing=True)
 def ws_append_allowed(ctx):
     """WS: append to a file -> allowed"""
     target = os.path.join(ctx.ws, "src", "a.txt")
-    r = ctx.batch(['echo more>> "%s"' % target])
+    r = ctx.batch(['echo more>> "%s"' % ctx.w(target)])
     ctx.require_ran(r)
     ctx.check(H.read_bytes(target) == b"workspace file\nmore\r\n", "append failed: %s" % r.brief())
 
@@ -197,7 +217,7 @@ def powershell_set_content(ctx):
     ctx.absent(os.path.join(ctx.tmp, "ps.txt"), "RO temp write from PowerShell")
 
 
-@case(classes=(12,))
+@case(classes=(12,), plumbing=True)
 def ws_mkdir_then_write(ctx):
     """WS: mkdir then write inside -> allowed"""
     r = ctx.batch(["mkdir newdir", "echo in> newdir\\f.txt"])
@@ -206,7 +226,7 @@ def ws_mkdir_then_write(ctx):
               r.brief())
 
 
-@case(classes=(13,))
+@case(classes=(13,), plumbing=True)
 def ws_rename(ctx):
     """WS: rename a file in the workspace -> allowed"""
     r = ctx.batch(["ren src\\a.txt b.txt"])
@@ -291,7 +311,7 @@ def net_invoke_webrequest_denied(ctx):
     advisory_or_denied(ctx, server, "Invoke-WebRequest", r)
 
 
-@case(classes=(19,))
+@case(classes=(19,), items=("proxy-allowlist",))
 def net_proxy_allowed(ctx):
     """WS, --network proxy --allow-domain localhost: curl.exe through the configured proxy reaches the host server"""
     if not shutil.which("curl.exe"):
@@ -300,12 +320,13 @@ def net_proxy_allowed(ctx):
     ctx.cleanups.append(server.close)
     r = ctx.batch(["curl.exe -s -m 10 http://localhost:%d/%s" % (server.port, ctx.token)],
                   extra=["-n", "proxy", "--allow-domain", "localhost"])
+    ctx.refused_proxy(r)
     ctx.require_ran(r)
     ctx.check(server.accepted >= 1 and "SMOKE-SERVER-OK" in r.out,
               "the proxied request did not reach the host server (%d): %s" % (server.accepted, r.brief()))
 
 
-@case(classes=(20,))
+@case(classes=(20,), items=("proxy-allowlist",))
 def net_proxy_bypass_denied(ctx):
     """WS, --network proxy: curl.exe --noproxy straight to the server, and a non-allowed name via the proxy -> nothing"""
     if not shutil.which("curl.exe"):
@@ -315,11 +336,140 @@ def net_proxy_bypass_denied(ctx):
     r = ctx.batch(["curl.exe -s -m 5 --noproxy * http://127.0.0.1:%d/%s" % (server.port, ctx.token),
                    "curl.exe -s -m 5 http://127.0.0.1:%d/%s-via-proxy" % (server.port, ctx.token)],
                   extra=["-n", "proxy", "--allow-domain", "example.invalid"])
+    ctx.refused_proxy(r)
     ctx.require_ran(r)
     time.sleep(0.5)
     via_proxy = [x for x in server.requests if "via-proxy" in x]
     ctx.check(not via_proxy, "the proxy forwarded a name outside the allowlist: %r" % via_proxy)
     advisory_or_denied(ctx, server, "a direct connection bypassing the proxy", r)
+
+
+def control_tcp(server, address, family):
+    """Whether the suite itself (unsandboxed) gets a connection through to
+    server: a silence seen from inside proves something only then. Waits
+    until the server has counted it, so it never counts against the
+    command."""
+    before = server.accepted
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as c:
+            c.settimeout(3)
+            c.connect((address, server.port))
+    except OSError:
+        return False
+    return H.wait_until(lambda: server.accepted > before, 3)
+
+
+def family_name(family):
+    return "socket.AF_INET6" if family == socket.AF_INET6 else "socket.AF_INET"
+
+
+def control_udp(server, address, family):
+    before = len(server.datagrams)
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as c:
+            c.sendto(b"control", (address, server.port))
+    except OSError:
+        return False
+    return H.wait_until(lambda: len(server.datagrams) > before, 3)
+
+
+def host_ping(address):
+    """Whether the suite's own ping of address gets an echo reply (Windows
+    ping.exe: it may exit 0 on 'unreachable', so the reply line decides)."""
+    try:
+        r = subprocess.run(["ping", "-n", "1", "-w", "2000", address], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return b"TTL=" in r.stdout.upper()
+
+
+@case(classes=(17,), items=("net-off-blocked",))
+def net_off_blocks_tcp_udp_icmp(ctx):
+    """WS, network off: TCP and UDP to host listeners on 127.0.0.1, ::1 and this host's own non-loopback address (ports other than the proxy's), and ping of each -> nothing arrives, no echo reply (elevated: WFP); the suite's own traffic arrives"""
+    plan = ctx.suite.setup_plan()
+    proxy_port = plan.proxy_port if isinstance(plan, H.SetupPlan) else None
+    targets = [("127.0.0.1", socket.AF_INET, "127.0.0.1")]
+    if H.has_ipv6_loopback():
+        targets.append(("::1", socket.AF_INET6, "::1"))
+    own = H.own_addresses()
+    if own:
+        targets.append((own[0], socket.AF_INET, "0.0.0.0"))
+    else:
+        ctx.note("no non-loopback address on this host: only loopback checked")
+    tcp, udp, pings, controls = [], [], [], []
+    for address, family, bind in targets:
+        t = H.TcpServer(bind, family, avoid_port=proxy_port)
+        u = H.UdpServer(bind, family, avoid_port=proxy_port)
+        ctx.cleanups += [t.close, u.close]
+        if not control_tcp(t, address, family):
+            ctx.note("TCP to %s:%d fails from the suite itself: not checked" % (address, t.port))
+        else:
+            tcp.append((address, family, t, t.accepted))
+        if not control_udp(u, address, family):
+            ctx.note("UDP to %s:%d does not arrive from the suite itself: not checked" % (address, u.port))
+        else:
+            udp.append((address, family, u, len(u.datagrams)))
+        if host_ping(address):
+            pings.append(address)
+        else:
+            ctx.note("the suite's own ping of %s gets no reply: ICMP to it not checked" % address)
+        controls.append(address)
+    if not tcp and not udp and not pings:
+        ctx.skip("no control reached any listener from the suite itself: a silence would prove nothing")
+    code = ["import socket"]
+    for address, family, t, _ in tcp:
+        code.append("try:\n    c = socket.socket(%s, socket.SOCK_STREAM); c.settimeout(3); c.connect((%r, %d))\n"
+                    "    c.sendall(b'GET /%s HTTP/1.0\\r\\n\\r\\n'); print('TCP-OPEN', %r)\n"
+                    "except OSError as e:\n    print('TCP-DENIED', %r, e)" %
+                    (family_name(family), address, t.port, ctx.token, address, address))
+    for address, family, u, _ in udp:
+        code.append("try:\n    c = socket.socket(%s, socket.SOCK_DGRAM)\n    for i in range(3):\n"
+                    "        c.sendto(b'%s', (%r, %d))\n    print('UDP-SENT', %r)\n"
+                    "except OSError as e:\n    print('UDP-DENIED', %r, e)" %
+                    (family_name(family), ctx.token, address, u.port, address, address))
+    r = ctx.py("\n".join(code), extra=["-n", "off"])
+    ctx.require_ran(r)
+    p = ctx.batch(["ping -n 1 -w 2000 %s" % a for a in pings], extra=["-n", "off"]) if pings else None
+    if p is not None:
+        ctx.require_ran(p, "the ping batch")
+    time.sleep(1)
+    reached = ["TCP %s (%d connection(s))" % (a, t.accepted - before) for a, _f, t, before in tcp
+               if t.accepted > before]
+    reached += ["UDP %s (%d datagram(s))" % (a, len(u.datagrams) - before) for a, _f, u, before in udp
+                if len(u.datagrams) > before]
+    echo = p is not None and "TTL=" in p.out.upper()
+    if echo:
+        reached.append("ICMP echo replies to the command's ping: %r" %
+                       [ln for ln in p.out.splitlines() if "TTL=" in ln.upper()])
+    if ctx.mode == RESTRICTED:
+        ctx.check(re.search(r"not enforced: .*network", r.err, re.I) is not None,
+                  "--best-effort did not say the network block is advisory: %r" % r.err[-300:])
+        if ctx.failures:
+            return
+        ctx.skip("restricted-token mode does not enforce network (advisory only); what got through: %s" %
+                 ("; ".join(reached) or "nothing"))
+    ctx.check(not reached, "network off let through: %s" % "; ".join(reached))
+    ctx.note("checked against controls: TCP %s; UDP %s; ping %s; proxy port %s avoided" % (
+        ",".join(a for a, *_ in tcp) or "-", ",".join(a for a, *_ in udp) or "-", ",".join(pings) or "-",
+        proxy_port if proxy_port else "unknown"))
+
+
+@case(items=("identity",), plumbing=True)
+def identity_per_network_mode(ctx):
+    """whoami inside: the invoking user (restricted-token mode); CordonSandboxOffline for network off and proxy, CordonSandboxOnline for network on (elevated mode)"""
+    user = (os.environ.get("USERNAME") if os.name == "nt" else None) or getpass.getuser()
+    for network in ("off", "on", "proxy"):
+        r = ctx.batch(["whoami"], extra=["-n", network])
+        if network == "proxy":
+            try:
+                ctx.refused_proxy(r)
+            except H.CaseSkipped as e:
+                ctx.note("network proxy not checked: %s" % e)
+                continue
+        ctx.require_ran(r, "whoami under --network %s" % network)
+        name = H.whoami_name(r.out)
+        expected = (user if ctx.mode == RESTRICTED else H.ACCOUNT_FOR_NETWORK[network]).lower()
+        ctx.check(name == expected, "--network %s: the command runs as %r, expected %r" % (network, name, expected))
 
 
 # ------------------------------------------------------------------ 22-24: tools
@@ -351,7 +501,7 @@ def tools_git_version(ctx):
 
 
 # ------------------------------------------------------------------ 27-28
-@case(classes=(27,))
+@case(classes=(27,), plumbing=True)
 def ws_deep_mkdir_write(ctx):
     """WS: deep mkdir + write -> allowed"""
     r = ctx.batch(["mkdir d1\\d2\\d3\\d4", "echo deep> d1\\d2\\d3\\d4\\f.txt"])
@@ -382,7 +532,7 @@ def delete_child_verdict(ctx, path, before, what, everyone_grants=False):
         ctx.unchanged(path, before, what)
 
 
-@case(classes=(3, 28))
+@case(classes=(3, 28), items=("delete-outside",))
 def outside_delete_and_move_in(ctx):
     """WS: delete an outside file; move one into the workspace and into temp; rename one in place -> per reading"""
     files = {n: os.path.join(ctx.outside, n) for n in ("del.txt", "in.txt", "tmp.txt", "ren.txt")}
@@ -401,7 +551,7 @@ def outside_delete_and_move_in(ctx):
     ctx.absent(os.path.join(ctx.outside, "renamed.txt"), "rename an outside file in place")
 
 
-@case(classes=(6,))
+@case(classes=(6,), items=("delete-outside",))
 def temp_root_delete(ctx):
     """WS: remove the (empty) temp root itself -> per reading"""
     r = ctx.batch(['rmdir "%s"' % ctx.tmp])
@@ -414,7 +564,7 @@ def temp_root_delete(ctx):
         ctx.check(os.path.isdir(ctx.tmp), "the temp root was removed")
 
 
-@case(classes=(36,))
+@case(classes=(36,), items=("delete-git", "spelling-variants"))
 def git_delete_and_rename_away(ctx):
     """WS: delete .git\\config; rename .git, .GIT (into temp), ".GiT." away -> per reading; contents never change"""
     git = os.path.join(ctx.ws, ".git")
@@ -454,7 +604,7 @@ def codex_move_out(ctx):
     delete_child_verdict(ctx, cfg, before, "move .codex\\config.toml out")
 
 
-@case(classes=(41,))
+@case(classes=(41,), items=("everyone-writable",))
 def everyone_writable_delete(ctx):
     """WS: delete a file in an Everyone-writable dir outside the roots -> per reading, in both modes"""
     drop = ctx.everyone_dir()
@@ -632,7 +782,7 @@ def named_pipe_host_write_denied(ctx):
     ctx.note("host pipe connections seen: %d (read access is Everyone's by default)" % server.connections)
 
 
-@case(classes=(34,))
+@case(classes=(34,), items=("spelling-variants",))
 def ads_outside_denied(ctx):
     """WS: streams on an outside file (named, ::$DATA) and directory -> denied, no stream, bytes unchanged"""
     secret = os.path.join(ctx.outside, "secret.txt")
@@ -669,7 +819,7 @@ def extended_spellings_outside_denied(ctx):
               r.brief())
 
 
-@case(classes=(36,))
+@case(classes=(36,), items=("spelling-variants",))
 def git_spelling_variants_denied(ctx):
     """WS: write .git through .GiT, .git., '.git ', \\\\?\\...\\.GIT, .git::$INDEX_ALLOCATION, its 8.3 name -> unchanged"""
     git = os.path.join(ctx.ws, ".git")
@@ -748,18 +898,24 @@ def codex_agents_tamper_denied(ctx):
 
 
 # ------------------------------------------------------------------ 39: PATH stubs
-@case(classes=(39,))
+@case(classes=(39,), items=("path-stubs",), plumbing=True)
 def path_stub_wins_over_workspace_ssh_bat(ctx):
     """WS, network off: ws\\bin\\ssh.bat first on PATH -> cordon's ssh stub runs (exit 1), the .bat never runs"""
     bindir = ctx.mkdir("ws", "bin")
     marker = os.path.join(ctx.ws, "ssh-bat-ran")
-    ctx.write(os.path.join(bindir, "ssh.bat"), "@echo off\r\necho ran> \"%s\"\r\nexit /b 0\r\n" % marker)
-    ctx.write(os.path.join(bindir, "ssh.cmd"), "@echo off\r\necho ran> \"%s\"\r\nexit /b 0\r\n" % marker)
-    env = {"PATH": bindir + ";" + os.environ.get("PATH", "")}
+    ctx.write(os.path.join(bindir, "ssh.bat"), "@echo off\r\necho ran> \"%s\"\r\nexit /b 0\r\n" % ctx.w(marker))
+    ctx.write(os.path.join(bindir, "ssh.cmd"), "@echo off\r\necho ran> \"%s\"\r\nexit /b 0\r\n" % ctx.w(marker))
+    path = ctx.w(bindir) if ctx.host.wine else ctx.w(bindir) + ";" + os.environ.get("PATH", "")
+    env = {"CORDON_SMOKE_PATH": path}
     r = ctx.batch(["ssh -V", "echo ssh-exit=%errorlevel%", "where ssh"], env=env, extra=["-n", "off"])
     ctx.require_ran(r)
     ctx.absent(marker, "the workspace ssh.bat ran instead of cordon's stub")
     ctx.check("ssh-exit=1" in r.out, "ssh did not exit 1 (cordon's stub): %s" % r.brief())
+    ctx.check(re.search(r"^cordon: ssh: blocked", r.err, re.M) is not None,
+              "cordon's ssh stub did not say 'cordon: ssh: blocked' on stderr: %s" % r.brief())
+    if ctx.host.wine:
+        ctx.note("the bare-CreateProcess half needs a Windows Python: not run under Wine")
+        return
     r = ctx.py("import subprocess\nprint('rc', subprocess.run(['ssh', '-V']).returncode)", env=env,
                extra=["-n", "off"])
     ctx.require_ran(r)
@@ -768,7 +924,7 @@ def path_stub_wins_over_workspace_ssh_bat(ctx):
 
 
 # ------------------------------------------------------------------ 41: Everyone-writable
-@case(classes=(41,))
+@case(classes=(41,), items=("everyone-writable",))
 def everyone_writable_outside_denied(ctx):
     """WS: write in an Everyone-writable dir, C:\\Users\\Public, C:\\ProgramData, and through a deep junction to the first -> denied"""
     drop = ctx.everyone_dir()
@@ -790,29 +946,37 @@ def everyone_writable_outside_denied(ctx):
 
 
 # ------------------------------------------------------------------ 45: timeout
-@case(classes=(45,))
+@case(classes=(45,), items=("timeout",), plumbing=True)
 def timeout_kills_tree(ctx):
-    """WS -t 2: a grandchild writing a heartbeat; after 124 it is gone and its later outside write never lands"""
+    """WS -t 3: a grandchild beating a heartbeat; after 124 it is gone, and its later writes (outside and in the workspace) never land"""
     beat = os.path.join(ctx.ws, "beat.txt")
-    late = os.path.join(ctx.outside, "late.txt")
-    child = ("import time, os\nfor i in range(100):\n    open(%s, 'a').write('b')\n    time.sleep(0.2)\n"
-             "    try:\n        open(%s, 'w').write('late')\n    except OSError:\n        pass\n") % (q(beat), q(late))
-    child_path = os.path.join(ctx.scripts, "child.py")
-    ctx.write(child_path, child)
-    r = ctx.batch(['start "" /b "%s" "%s"' % (os.path.realpath(sys.executable), child_path),
-                   "ping -n 30 127.0.0.1 >nul"], extra=["-t", "2"], timeout=60)
+    late_outside = os.path.join(ctx.outside, "late.txt")
+    late_inside = os.path.join(ctx.ws, "late.txt")
+    # The grandchild: about one beat a second, then, well after the
+    # timeout, one write outside and one in the workspace. A tree that
+    # dies on timeout writes neither; the workspace one would succeed if
+    # anything survived, so its absence is about the kill, not about ACLs.
+    child = os.path.join(ctx.scripts, "child.cmd")
+    ctx.write(child, "@echo off\r\nfor /l %%%%i in (1,1,8) do (\r\n  echo b>> \"%s\"\r\n  %s\r\n)\r\n"
+              "echo late> \"%s\"\r\necho late> \"%s\"\r\n" % (ctx.w(beat), ctx.sleep_line(1), ctx.w(late_outside),
+                                                               ctx.w(late_inside)))
+    r = ctx.batch(['start "" /b cmd.exe /d /c "%s"' % ctx.w(child), ctx.sleep_line(40)], extra=["-t", "3"],
+                  timeout=90)
     ctx.require_ran(r)
     ctx.check(r.rc == H.EXIT_TIMEOUT, "timed-out run: rc %s, expected 124: %s" % (r.rc, r.brief()))
     time.sleep(1)
     size = len(H.read_bytes(beat) or b"")
-    time.sleep(3)
-    ctx.check(len(H.read_bytes(beat) or b"") == size, "the grandchild kept writing after cordon returned")
+    # 8 beats of one to two seconds each (PowerShell's start-up): anything
+    # alive would beat again and write late.txt within this wait.
+    H.wait_until(lambda: H.exists(late_inside), 20)
+    ctx.check(len(H.read_bytes(beat) or b"") == size, "the grandchild kept beating after cordon returned")
     ctx.check(size > 0, "the grandchild never ran (no heartbeat)")
-    ctx.absent(late, "outside write by a process of the timed-out run")
+    ctx.absent(late_inside, "a workspace write by a process of the timed-out run, after the timeout")
+    ctx.absent(late_outside, "an outside write by a process of the timed-out run, after the timeout")
 
 
 # ------------------------------------------------------------------ 46: shell open
-@case(classes=(46,))
+@case(classes=(46,), items=("shell-open-url",))
 def shell_open_url_denied(ctx):
     """RO: Start-Process, start, explorer.exe and rundll32 url.dll of a host URL -> the host server sees nothing"""
     server = H.TcpServer()
@@ -840,7 +1004,17 @@ def shell_open_url_denied(ctx):
 
 
 # ------------------------------------------------------------------ ConPTY
-@case()
+@case(items=("conpty",), plumbing=True)
+def pty_runs_command(ctx):
+    """--pty (ConPTY): a batch file runs on a pseudo console in the workspace, its output comes back, its exit status (5) is cordon's"""
+    r = ctx.batch(["echo inside> pty-in.txt", "echo pty-output-%s" % ctx.token, "exit /b 5"], extra=["--pty"])
+    ctx.require_ran(r)
+    ctx.check(r.rc == 5, "--pty exit status %s, expected 5" % r.rc)
+    ctx.check("pty-output-" + ctx.token in r.out, "--pty output did not come back: %s" % r.brief())
+    ctx.check(H.exists(os.path.join(ctx.ws, "pty-in.txt")), "--pty workspace write failed: %s" % r.brief())
+
+
+@case(items=("conpty",))
 def pty_session_policy_holds(ctx):
     """--pty (ConPTY): the command runs, exit status passes, outside and .git writes fail as in captured runs"""
     target = os.path.join(ctx.outside, "pty.txt")
@@ -854,7 +1028,7 @@ def pty_session_policy_holds(ctx):
     ctx.check(H.sha_tree(os.path.join(ctx.ws, ".git")) == git_tree, "--pty .git write")
 
 
-@case()
+@case(items=("conpty",))
 def pty_stdin_reaches_command(ctx):
     """--pty (ConPTY): input typed into cordon reaches the command; EOF ends it"""
     path = os.path.join(ctx.scripts, "echo.py")

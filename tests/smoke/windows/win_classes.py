@@ -56,3 +56,30 @@ CLASSES = {
 # Classes with no Windows meaning, and why. Empty: the reference list was
 # written for Windows.
 NO_WINDOWS_MEANING = {}
+
+# What the issues ask of the Windows-host suite beyond the classes (issue 9
+# item 6, issue 10 item 6), and in which modes each must run: every item
+# needs at least one case running in each mode named. check_coverage.py
+# enforces this.
+ITEMS = {
+    "probe-first": ("issue 9: the probe of what a write-restricted token re-checks, first", ("restricted",)),
+    "delete-outside": ("deletes and renames outside the roots: per reading (restricted), denied (elevated)",
+                       ("restricted", "elevated")),
+    "delete-git": ("deletes and renames of .git: per reading (restricted), denied (elevated)",
+                   ("restricted", "elevated")),
+    "spelling-variants": ("case, trailing-dot and stream variants of protected names", ("restricted", "elevated")),
+    "everyone-writable": ("Everyone-writable directories outside the roots", ("restricted", "elevated")),
+    "shell-open-url": ("Start-Process of a URL reaches nothing outside", ("restricted", "elevated")),
+    "path-stubs": ("ssh/scp stubs first on PATH", ("restricted", "elevated")),
+    "timeout": ("timeout kills the whole tree", ("restricted", "elevated")),
+    "conpty": ("ConPTY sessions", ("restricted", "elevated")),
+    "mode-contract": ("without setup a plain run refuses (125) and --best-effort runs", ("restricted",)),
+    "net-off-blocked": ("issue 10: network off blocks TCP, UDP and ICMP to non-loopback addresses and to loopback "
+                        "ports other than the proxy's (WFP)", ("elevated",)),
+    "proxy-allowlist": ("issue 10: the proxy's allowlist holds", ("elevated",)),
+    "identity": ("issue 10: the command's identity is the sandbox account, per network mode", ("elevated",)),
+    "setup-idempotent": ("issue 10: a second cordon setup changes nothing", ("elevated",)),
+    "setup-stale": ("issue 10: a stale setup refuses runs (125, what changed) until cordon setup runs again",
+                    ("elevated",)),
+    "setup-uninstall": ("issue 10: cordon setup --uninstall leaves nothing behind", ("elevated",)),
+}
