@@ -256,6 +256,10 @@ static cordon_code check_runner(HANDLE pipe, DWORD runner_pid, const runner_iden
 	if (code == CORDON_OK)
 		code = cordon_runner_hello_decode(payload, header.length, &hello, err);
 	free(payload);
+	if (code == CORDON_OK && hello.pid != runner_pid)
+		code = cordon_fail(err, CORDON_E_UNSUPPORTED,
+				   "the runner says it is process %lu, not %lu; nothing was run",
+				   (unsigned long)hello.pid, (unsigned long)runner_pid);
 	if (code == CORDON_OK)
 		code = win_pipe_client_user_sid(pipe, &connected, err);
 	if (code != CORDON_OK)
