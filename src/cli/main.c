@@ -97,6 +97,9 @@ static int dispatch(const cli_args *args)
 
 #include <shellapi.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "windows/elevated.h"
 
 /* The library takes UTF-8 on Windows; main's argv is in the ANSI code
  * page, which cannot hold every name. Allocates a UTF-8 argv from the
@@ -129,6 +132,10 @@ int main(int argc, char **argv)
 
 #ifdef _WIN32
 	argv = utf8_arguments(argc, argv);
+	/* The elevated-mode runner (started by cordon itself as the sandbox
+	 * account): not a command for people, so not in the parser. */
+	if (argc >= 2 && strcmp(argv[1], "__runner") == 0)
+		return win_runner_main(argc, argv);
 #endif
 
 	switch (cli_args_parse(argc, argv, &args, message)) {

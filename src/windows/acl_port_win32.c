@@ -867,6 +867,8 @@ cordon_code cordon_win_acl_prepare(const cordon_win_acl_request *request, cordon
 		inputs.shared_sid = out->shared_sid;
 		inputs.sandbox_sid = out->sandbox_sid;
 		inputs.readonly_sid = out->readonly_sid;
+		inputs.sandbox_group_present = request->sandbox_group_present;
+		inputs.sandbox_group_sid = request->sandbox_group_sid;
 		inputs.audit_max_entries = request->audit_max_entries;
 		inputs.audit_max_seconds = request->audit_max_seconds;
 		inputs.audit_dirs_listed_only = request->audit_dirs_listed_only;

@@ -32,6 +32,10 @@ typedef struct cordon_win_acl_request {
 	size_t audit_max_entries;
 	double audit_max_seconds;
 	bool audit_dirs_listed_only; /* an audit's findings: snapshot each, walk none */
+	/* Elevated mode: the roots are also granted to, and Everyone-writable
+	 * entries also denied to, the sandbox accounts' group (acl_plan.h). */
+	bool sandbox_group_present;
+	cordon_sid sandbox_group_sid;
 } cordon_win_acl_request;
 
 typedef struct cordon_win_acl_outcome {

@@ -113,6 +113,8 @@ cordon_code cordon_child_resize(cordon_child *child, unsigned short rows, unsign
 	if (child == NULL || child->stdio_mode != CORDON_STDIO_PTY)
 		return cordon_fail(err, CORDON_E_STATE,
 				   "the command has no terminal to resize (it runs without --pty)");
+	if (child->remote != NULL)
+		return win_remote_resize(child, rows, cols, err);
 	return win_pty_resize(&child->stdio, rows, cols, err);
 }
 
@@ -120,6 +122,8 @@ cordon_code cordon_child_terminate(cordon_child *child, cordon_error *err)
 {
 	if (child == NULL)
 		return cordon_fail(err, CORDON_E_INVALID, "no command to terminate");
+	if (child->remote != NULL)
+		return win_remote_terminate(child, err);
 	if (child->finished || child->process == NULL)
 		return CORDON_OK;
 	/* A root that already exited keeps its own status. */
@@ -229,6 +233,8 @@ cordon_code cordon_child_wait(cordon_child *child, int timeout_ms, cordon_exit *
 	if (child == NULL || out == NULL)
 		return cordon_fail(err, CORDON_E_INVALID,
 				   "cordon_child_wait needs a child and an exit to fill");
+	if (child->remote != NULL)
+		return win_remote_wait(child, timeout_ms, out, err);
 	ULONGLONG wait_deadline = timeout_ms < 0 ? ULLONG_MAX : GetTickCount64() + (ULONGLONG)timeout_ms;
 	while (!child->finished) {
 		if (!child->root_exited) {
@@ -274,6 +280,8 @@ void cordon_child_free(cordon_child *child)
 {
 	if (child == NULL)
 		return;
+	/* The runner's job first: the runner and the command die with it. */
+	win_remote_free(child->remote);
 	/* Closing the job's only handle kills whatever still runs. */
 	win_job_close(&child->job);
 	win_desktop_close(&child->desktop);

@@ -73,8 +73,33 @@ cordon_code win_setup_status_read(const cordon_resolved *policy, win_setup_statu
 
 /* ------------------------------------------------ runner.c (runner) */
 
-/* `cordon.exe __runner ...`: the runner's entry point, run as the sandbox
- * account. Returns the process exit code. */
+/* `cordon.exe __runner PIPE SERVER_PID`: the runner's entry point, run
+ * as the sandbox account (started by spawn_elevated.c). Connects to the
+ * pipe, checks that its server is process SERVER_PID, says hello, takes
+ * one request (windows/plan/runner_protocol.h), starts the command
+ * through win_launch_start with a write-restricted token made from its
+ * own token plus the request's capability SIDs, relays, reports the
+ * exit. Returns the process exit code (0 once the exit was reported). */
 int win_runner_main(int argc, char **argv);
+
+/* Tests only (tests/wine/runner_plumbing.c): what the user side uses
+ * instead of the sandbox account. Never set by cordon.exe, whose CLI has
+ * no way to reach it: a runner started as_self runs the command as the
+ * user (under the same write-restricted token shape), which is exactly
+ * what elevated mode exists to avoid. */
+typedef struct win_runner_test {
+	bool as_self;		       /* CreateProcessW as this user, no logon */
+	const char *expected_user;     /* the SID the runner must carry; NULL: this user's */
+	const char *group_sid;	       /* instead of looking up the sandbox group */
+	const char *account;	       /* instead of the sandbox account (with password) */
+	const wchar_t *password;       /* instead of the stored one */
+	const wchar_t *runner_program; /* instead of cordon.exe */
+	bool runner_outside_job;       /* leave the runner out of the user side's job */
+} win_runner_test;
+
+/* cordon_spawn in elevated mode, with test's substitutions (spawn.c):
+ * the mode is not chosen, it is elevated. */
+cordon_code win_spawn_elevated_for_tests(const cordon_resolved *policy, const cordon_spawn_options *options,
+					 const win_runner_test *test, cordon_child **out, cordon_error *err);
 
 #endif

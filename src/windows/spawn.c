@@ -10,7 +10,13 @@
  * (stdio.c). The process is created suspended with a handle list of
  * exactly its three standard handles, assigned to the job before its
  * first instruction, and only then resumed. Nothing starts a command any
- * other way. */
+ * other way.
+ *
+ * Elevated mode: everything up to the ACLs is planned here as in the
+ * other modes, then spawn_elevated.c starts a runner as the sandbox
+ * account, and the runner starts the command through win_launch_start
+ * below -- the same job, desktop, stdio, handle list, mitigations and
+ * CreateProcessAsUserW, with a token made from the account's own. */
 #include "windows/win_internal.h"
 
 #include <stdio.h>
@@ -19,25 +25,18 @@
 
 #include "core/error.h"
 #include "core/wincmdline.h"
+#include "windows/elevated.h"
 
-typedef struct launch {
-	wchar_t *application;
-	wchar_t *command_line;
-	wchar_t *environment;
-	wchar_t *cwd;
-	HANDLE token; /* NULL: cordon's own token (full access) */
-	bool acls_applied;
-	size_t acl_descriptors_written; /* for the run log */
-} launch;
-
-static void launch_free(launch *l)
+void win_launch_free(win_launch *l)
 {
 	free(l->application);
 	free(l->command_line);
 	free(l->environment);
 	free(l->cwd);
+	cordon_env_plan_free(&l->env);
 	if (l->token != NULL)
 		CloseHandle(l->token);
+	memset(l, 0, sizeof(*l));
 }
 
 /* Allocates the path of the system's cmd.exe (not %ComSpec%, which the
@@ -53,7 +52,8 @@ static char *system_cmd_path(void)
 }
 
 /* The program and its command line; batch files run through cmd.exe. */
-static cordon_code build_command(const char *program, const char *const *argv, launch *l, cordon_error *err)
+static cordon_code build_command(const char *program, const char *const *argv, win_launch *l,
+				 cordon_error *err)
 {
 	char *line = NULL;
 	char *application = NULL;
@@ -102,17 +102,15 @@ static cordon_code check_options(const cordon_resolved *policy, const cordon_spa
 	return CORDON_OK;
 }
 
-cordon_code win_acls_and_token(const cordon_resolved *policy, HANDLE *token, size_t *descriptors_written,
-			       cordon_error *err)
+cordon_code win_acls_prepare(const cordon_resolved *policy, const cordon_sid *sandbox_group,
+			     cordon_win_acl_outcome *outcome, cordon_error *err)
 {
 	size_t root_count = cordon_resolved_root_count(policy);
 	size_t protected_count = cordon_resolved_protected_count(policy);
 	cordon_acl_root *roots = calloc(root_count + 1, sizeof(*roots));
 	const char **names = calloc(protected_count + 1, sizeof(*names));
-	cordon_win_acl_outcome outcome;
 	cordon_code code;
 
-	*token = NULL;
 	if (roots == NULL || names == NULL) {
 		free(roots);
 		free(names);
@@ -137,17 +135,30 @@ cordon_code win_acls_and_token(const cordon_resolved *policy, HANDLE *token, siz
 		.audit_dirs = (const char *const *)audited.dirs,
 		.audit_dir_count = audited.count,
 		.audit_dirs_listed_only = true,
+		.sandbox_group_present = sandbox_group != NULL,
 	};
-	code = cordon_win_acl_prepare(&request, &outcome, err);
+	if (sandbox_group != NULL)
+		request.sandbox_group_sid = *sandbox_group;
+	code = cordon_win_acl_prepare(&request, outcome, err);
 	win_audit_found_free(&audited);
-	if (code == CORDON_OK) {
-		if (descriptors_written != NULL)
-			*descriptors_written = outcome.applied.descriptors_written;
-		code = win_token_restricted(policy, &outcome, token, err);
-		cordon_win_acl_outcome_free(&outcome);
-	}
 	free(roots);
 	free(names);
+	return code;
+}
+
+cordon_code win_acls_and_token(const cordon_resolved *policy, HANDLE *token, size_t *descriptors_written,
+			       cordon_error *err)
+{
+	cordon_win_acl_outcome outcome;
+	cordon_code code = win_acls_prepare(policy, NULL, &outcome, err);
+
+	*token = NULL;
+	if (code != CORDON_OK)
+		return code;
+	if (descriptors_written != NULL)
+		*descriptors_written = outcome.applied.descriptors_written;
+	code = win_token_restricted(policy, &outcome, token, err);
+	cordon_win_acl_outcome_free(&outcome);
 	return code;
 }
 
@@ -155,12 +166,12 @@ cordon_code win_acls_and_token(const cordon_resolved *policy, HANDLE *token, siz
  * the state directory, the install secret and the stubs. Fills *l, or
  * *never_ran when the program cannot be found or executed. */
 static cordon_code prepare(const cordon_resolved *policy, const cordon_spawn_options *options, win_mode mode,
-			   launch *l, cordon_child **never_ran, cordon_error *err)
+			   win_launch *l, cordon_child **never_ran, cordon_error *err)
 {
 	char *stub_dir = NULL;
 	char *program = NULL;
 	char detail[256];
-	cordon_env_plan plan = {0};
+	cordon_env_plan *plan = &l->env;
 	cordon_code code = CORDON_OK;
 	bool stubs = mode != WIN_MODE_FULL_ACCESS && cordon_resolved_network(policy) != CORDON_NETWORK_ON;
 
@@ -174,11 +185,11 @@ static cordon_code prepare(const cordon_resolved *policy, const cordon_spawn_opt
 		if (code != CORDON_OK)
 			return code;
 	}
-	code = win_environment_plan(policy, mode, options->envp, stub_dir, &plan, err);
+	code = win_environment_plan(policy, mode, options->envp, stub_dir, plan, err);
 	free(stub_dir);
 	if (code != CORDON_OK)
 		return code;
-	switch (win_program_search(&plan, cordon_resolved_cwd(policy), options->argv[0], &program, detail,
+	switch (win_program_search(plan, cordon_resolved_cwd(policy), options->argv[0], &program, detail,
 				   sizeof(detail))) {
 	case WIN_SEARCH_FOUND: break;
 	case WIN_SEARCH_NOT_FOUND: *never_ran = win_child_never_ran(CORDON_EXIT_NOT_FOUND, detail); goto done;
@@ -189,7 +200,7 @@ static cordon_code prepare(const cordon_resolved *policy, const cordon_spawn_opt
 	code = build_command(program, options->argv, l, err);
 	if (code != CORDON_OK)
 		goto done;
-	l->environment = win_environment_block(&plan, err);
+	l->environment = win_environment_block(plan, err);
 	if (l->environment == NULL) {
 		code = err != NULL ? err->code : CORDON_E_INVALID;
 		goto done;
@@ -199,15 +210,20 @@ static cordon_code prepare(const cordon_resolved *policy, const cordon_spawn_opt
 		code = cordon_fail(err, CORDON_E_INVALID, "the working directory is not valid UTF-8");
 		goto done;
 	}
+	/* Elevated mode: the ACLs and the token are the runner's business
+	 * (spawn_elevated.c). */
 	if (mode == WIN_MODE_RESTRICTED_TOKEN) {
 		code = win_acls_and_token(policy, &l->token, &l->acl_descriptors_written, err);
 		l->acls_applied = code == CORDON_OK;
 	}
+	l->stdio = options->stdio;
+	l->rows = options->rows;
+	l->cols = options->cols;
+	l->timeout_ms = options->timeout_ms;
 done:
 	if (*never_ran == NULL && code == CORDON_OK && l->application == NULL)
 		code = cordon_fail(err, CORDON_E_NOMEM, "out of memory while preparing the command");
 	free(program);
-	cordon_env_plan_free(&plan);
 	return code;
 }
 
@@ -226,7 +242,7 @@ static bool creation_failure_is_the_program(DWORD error, cordon_exit_kind *kind)
 	}
 }
 
-static cordon_code start_process(cordon_child *child, launch *l, cordon_error *err)
+static cordon_code start_process(cordon_child *child, win_launch *l, cordon_error *err)
 {
 	SIZE_T size = 0;
 	STARTUPINFOEXW startup = {0};
@@ -270,6 +286,11 @@ static cordon_code start_process(cordon_child *child, launch *l, cordon_error *e
 	 * NULL (full access) is cordon's own. */
 	startup.StartupInfo.lpDesktop = child->desktop.full_name;
 	DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
+	/* The runner sits in the user side's job, which a job with UI limits
+	 * cannot nest under: the command leaves it for a job of its own,
+	 * whose only handle the runner holds (see spawn_elevated.c). */
+	if (l->breakaway)
+		flags |= CREATE_BREAKAWAY_FROM_JOB;
 	BOOL created =
 		l->token != NULL
 			? CreateProcessAsUserW(l->token, l->application, l->command_line, NULL, NULL, !pty,
@@ -315,46 +336,29 @@ done:
 	return code;
 }
 
-cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_options *options,
-			 cordon_child **out, cordon_error *err)
+cordon_code win_launch_start(win_launch *l, win_mode mode, const win_notes *notes, cordon_child **out,
+			     cordon_error *err)
 {
-	win_mode mode;
-	win_notes notes;
-	launch l = {0};
-	cordon_child *never_ran = NULL;
-	cordon_code code = check_options(policy, options, out, err);
-	if (code != CORDON_OK)
-		return code;
-	code = win_mode_choose(policy, &mode, &notes, err);
-	if (code != CORDON_OK)
-		return code;
-	code = prepare(policy, options, mode, &l, &never_ran, err);
-	if (code != CORDON_OK || never_ran != NULL) {
-		launch_free(&l);
-		if (never_ran != NULL)
-			never_ran->notes = notes;
-		*out = never_ran;
-		return code;
-	}
 	cordon_child *child = calloc(1, sizeof(*child));
-	if (child == NULL) {
-		launch_free(&l);
+	cordon_code code;
+
+	*out = NULL;
+	if (child == NULL)
 		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while starting the command");
-	}
-	child->stdio_mode = options->stdio;
+	child->stdio_mode = l->stdio;
 	child->mode = mode;
-	child->notes = notes;
-	child->timeout_ms = options->timeout_ms;
-	child->acls_applied = l.acls_applied;
-	child->acl_descriptors_written = l.acl_descriptors_written;
+	child->notes = *notes;
+	child->timeout_ms = l->timeout_ms;
+	child->acls_applied = l->acls_applied;
+	child->acl_descriptors_written = l->acl_descriptors_written;
 	code = win_job_create(&child->job, err);
 	if (code == CORDON_OK && mode != WIN_MODE_FULL_ACCESS)
-		code = win_desktop_create(l.token, &child->desktop, err);
+		code = win_desktop_create(l->token, &child->desktop, err);
 	if (code == CORDON_OK)
-		code = win_stdio_prepare(options->stdio, options->rows, options->cols, &child->stdio, err);
+		code = l->inherit_given ? win_stdio_inherit_given(l->inherit, &child->stdio, err)
+					: win_stdio_prepare(l->stdio, l->rows, l->cols, &child->stdio, err);
 	if (code == CORDON_OK)
-		code = start_process(child, &l, err);
-	launch_free(&l);
+		code = start_process(child, l, err);
 	/* The command holds its copies now; EOF reaches cordon's ends only
 	 * once these are closed. */
 	win_stdio_close_child_ends(&child->stdio);
@@ -364,4 +368,50 @@ cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_optio
 	}
 	*out = child;
 	return CORDON_OK;
+}
+
+cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_options *options,
+			 cordon_child **out, cordon_error *err)
+{
+	win_mode mode;
+	win_notes notes;
+	win_launch l = {0};
+	cordon_child *never_ran = NULL;
+	cordon_code code = check_options(policy, options, out, err);
+	if (code != CORDON_OK)
+		return code;
+	code = win_mode_choose(policy, &mode, &notes, err);
+	if (code != CORDON_OK)
+		return code;
+	code = prepare(policy, options, mode, &l, &never_ran, err);
+	if (code != CORDON_OK || never_ran != NULL) {
+		win_launch_free(&l);
+		if (never_ran != NULL)
+			never_ran->notes = notes;
+		*out = never_ran;
+		return code;
+	}
+	if (mode == WIN_MODE_ELEVATED)
+		code = win_elevated_spawn(policy, &l, &notes, out, err);
+	else
+		code = win_launch_start(&l, mode, &notes, out, err);
+	win_launch_free(&l);
+	return code;
+}
+
+cordon_code win_spawn_elevated_for_tests(const cordon_resolved *policy, const cordon_spawn_options *options,
+					 const win_runner_test *test, cordon_child **out, cordon_error *err)
+{
+	win_notes notes = {0};
+	win_launch l = {0};
+	cordon_child *never_ran = NULL;
+	cordon_code code = check_options(policy, options, out, err);
+	if (code == CORDON_OK)
+		code = prepare(policy, options, WIN_MODE_ELEVATED, &l, &never_ran, err);
+	if (code == CORDON_OK && never_ran == NULL)
+		code = win_elevated_spawn_with(policy, &l, &notes, test, out, err);
+	else if (code == CORDON_OK)
+		*out = never_ran;
+	win_launch_free(&l);
+	return code;
 }

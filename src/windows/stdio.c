@@ -21,21 +21,33 @@ static HANDLE open_nul(bool for_input)
 			   FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, OPEN_EXISTING, 0, NULL);
 }
 
-static cordon_code inherit_standard(win_stdio *stdio, cordon_error *err)
+cordon_code win_stdio_inherit_given(const HANDLE given[3], win_stdio *stdio, cordon_error *err)
 {
-	static const DWORD which[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
+	memset(stdio, 0, sizeof(*stdio));
 	for (int i = 0; i < 3; i++) {
-		HANDLE own = GetStdHandle(which[i]);
 		HANDLE copy = NULL;
-		if (own == NULL || own == INVALID_HANDLE_VALUE ||
-		    !DuplicateHandle(GetCurrentProcess(), own, GetCurrentProcess(), &copy, 0, TRUE,
-				     DUPLICATE_SAME_ACCESS))
+		if (given[i] == NULL || !DuplicateHandle(GetCurrentProcess(), given[i], GetCurrentProcess(),
+							 &copy, 0, TRUE, DUPLICATE_SAME_ACCESS))
 			copy = open_nul(i == 0);
 		if (copy == NULL || copy == INVALID_HANDLE_VALUE)
 			return win_fail(err, GetLastError(), "cannot give the command a standard handle");
 		stdio->child[i] = copy;
 	}
 	return CORDON_OK;
+}
+
+/* Inheritable duplicates of cordon's own standard handles (NUL where it
+ * has none). */
+static cordon_code inherit_standard(win_stdio *stdio, cordon_error *err)
+{
+	static const DWORD which[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
+	HANDLE own[3];
+	for (int i = 0; i < 3; i++) {
+		own[i] = GetStdHandle(which[i]);
+		if (own[i] == INVALID_HANDLE_VALUE)
+			own[i] = NULL;
+	}
+	return win_stdio_inherit_given(own, stdio, err);
 }
 
 cordon_code win_output_pipe(win_reader *reader, HANDLE *child_end, bool inheritable, cordon_error *err)

@@ -14,7 +14,7 @@
 #include "windows/plan/sid.h"
 #include "windows/plan/token_plan.h"
 
-static cordon_sid sid_from_windows(PSID sid)
+cordon_sid win_sid_from_windows(PSID sid)
 {
 	PSID_IDENTIFIER_AUTHORITY authority = GetSidIdentifierAuthority(sid);
 	uint64_t value = 0;
@@ -30,8 +30,7 @@ static cordon_sid sid_from_windows(PSID sid)
 	return cordon_sid_make(value, count, sub);
 }
 
-/* Allocates the binary form of sid (free()). */
-static PSID sid_to_windows(const cordon_sid *sid)
+PSID win_sid_to_windows(const cordon_sid *sid)
 {
 	SID_IDENTIFIER_AUTHORITY authority;
 	PSID out = malloc(GetSidLengthRequired(sid->sub_count));
@@ -49,13 +48,22 @@ static PSID sid_to_windows(const cordon_sid *sid)
 }
 
 /* The user's SID and this logon session's SID from cordon's own token. */
+cordon_code win_token_user(HANDLE token, const char *whose, cordon_sid *user, cordon_error *err)
+{
+	DWORD length = 0;
+	unsigned char buffer[256];
+	if (!GetTokenInformation(token, TokenUser, buffer, sizeof(buffer), &length))
+		return win_fail(err, GetLastError(), "cannot read the user of %s", whose);
+	*user = win_sid_from_windows(((TOKEN_USER *)buffer)->User.Sid);
+	return CORDON_OK;
+}
+
 static cordon_code read_identity(HANDLE token, cordon_sid *user, cordon_sid *logon, cordon_error *err)
 {
 	DWORD length = 0;
-	unsigned char user_buffer[256];
-	if (!GetTokenInformation(token, TokenUser, user_buffer, sizeof(user_buffer), &length))
-		return win_fail(err, GetLastError(), "cannot read the user of cordon's own token");
-	*user = sid_from_windows(((TOKEN_USER *)user_buffer)->User.Sid);
+	cordon_code code = win_token_user(token, "cordon's own token", user, err);
+	if (code != CORDON_OK)
+		return code;
 
 	GetTokenInformation(token, TokenGroups, NULL, 0, &length);
 	TOKEN_GROUPS *groups = malloc(length ? length : 1);
@@ -69,7 +77,7 @@ static cordon_code read_identity(HANDLE token, cordon_sid *user, cordon_sid *log
 	bool found = false;
 	for (DWORD i = 0; i < groups->GroupCount && !found; i++) {
 		if ((groups->Groups[i].Attributes & SE_GROUP_LOGON_ID) == SE_GROUP_LOGON_ID) {
-			*logon = sid_from_windows(groups->Groups[i].Sid);
+			*logon = win_sid_from_windows(groups->Groups[i].Sid);
 			found = true;
 		}
 	}
@@ -108,7 +116,7 @@ static cordon_code set_default_dacl(HANDLE token, const cordon_token_plan *plan,
 	ACL *acl = NULL;
 
 	for (size_t i = 0; i < plan->default_dacl_count; i++) {
-		sids[i] = sid_to_windows(&plan->default_dacl[i].sid);
+		sids[i] = win_sid_to_windows(&plan->default_dacl[i].sid);
 		if (sids[i] == NULL) {
 			code = cordon_fail(err, CORDON_E_NOMEM,
 					   "out of memory while building the default DACL");
@@ -171,7 +179,7 @@ cordon_code win_token_from_sids(cordon_mode mode, bool has_shared_roots, const c
 	if (code != CORDON_OK)
 		goto done;
 	for (size_t i = 0; i < plan.restricting_count; i++) {
-		restricting[i].Sid = sid_to_windows(&plan.restricting[i]);
+		restricting[i].Sid = win_sid_to_windows(&plan.restricting[i]);
 		if (restricting[i].Sid == NULL) {
 			code = cordon_fail(err, CORDON_E_NOMEM, "out of memory while building the token");
 			goto done;

@@ -34,7 +34,7 @@ cordon_code win_fail(cordon_error *err, DWORD error, const char *format, ...)
 typedef enum win_mode {
 	WIN_MODE_FULL_ACCESS,	   /* no sandbox: the caller's own token, still in a job */
 	WIN_MODE_RESTRICTED_TOKEN, /* --best-effort: a write-restricted token of the user */
-	WIN_MODE_ELEVATED,	   /* a sandbox account (cordon setup): not built yet */
+	WIN_MODE_ELEVATED,	   /* a sandbox account (cordon setup): through the runner */
 } win_mode;
 
 #define WIN_NOTES_MAX 8
@@ -155,9 +155,18 @@ cordon_code win_mitigation_attach(LPPROC_THREAD_ATTRIBUTE_LIST list, DWORD64 *po
 cordon_code win_token_restricted(const cordon_resolved *policy, const cordon_win_acl_outcome *acl,
 				 HANDLE *token, cordon_error *err);
 /* The same token for a mode and the capability SIDs given (the probe
- * passes fresh random ones). */
+ * passes fresh random ones; the elevated runner those of its request),
+ * made from this process's own token: the user's, or in the runner the
+ * sandbox account's, whose user and logon SIDs the plan then names. */
 cordon_code win_token_from_sids(cordon_mode mode, bool has_shared_roots, const cordon_win_acl_outcome *acl,
 				HANDLE *token, cordon_error *err);
+
+/* SID conversions between the plans' form and Windows'; the second
+ * allocates (free()). */
+cordon_sid win_sid_from_windows(PSID sid);
+PSID win_sid_to_windows(const cordon_sid *sid);
+/* The token's user SID; whose names the token in the message. */
+cordon_code win_token_user(HANDLE token, const char *whose, cordon_sid *user, cordon_error *err);
 
 /* ----------------------------------------------------------- acl (spawn.c) */
 
@@ -165,6 +174,11 @@ cordon_code win_token_from_sids(cordon_mode mode, bool has_shared_roots, const c
  * Fails closed: on any error nothing runs. */
 cordon_code win_acls_and_token(const cordon_resolved *policy, HANDLE *token, size_t *descriptors_written,
 			       cordon_error *err);
+/* The run's ACLs alone; sandbox_group non-NULL: the elevated variant of
+ * the plan (acl_plan.h, sandbox_group_present). Fills *outcome (release
+ * with cordon_win_acl_outcome_free). */
+cordon_code win_acls_prepare(const cordon_resolved *policy, const cordon_sid *sandbox_group,
+			     cordon_win_acl_outcome *outcome, cordon_error *err);
 
 /* --------------------------------------------------------- state_dir.c */
 
@@ -233,6 +247,10 @@ typedef struct win_stdio {
 
 cordon_code win_stdio_prepare(cordon_stdio mode, unsigned short rows, unsigned short cols, win_stdio *stdio,
 			      cordon_error *err);
+/* Inherit mode with given handles instead of this process's own (the
+ * runner: the user's, duplicated into it by the user side); inheritable
+ * copies are made, the given handles stay the caller's. */
+cordon_code win_stdio_inherit_given(const HANDLE given[3], win_stdio *stdio, cordon_error *err);
 /* An inbound pipe: *reader gets the parent's overlapped read end,
  * *child_end the writing end (inheritable when asked). */
 cordon_code win_output_pipe(win_reader *reader, HANDLE *child_end, bool inheritable, cordon_error *err);
@@ -269,6 +287,56 @@ bool win_pty_needs_null_std_handles(void);
 
 /* ------------------------------------------------------------ spawn.c / child.c */
 
+/* One command, ready to start: what cordon_spawn planned (or, in the
+ * runner, what the request said). Strings are allocated; the token is
+ * owned. */
+typedef struct win_launch {
+	wchar_t *application;
+	wchar_t *command_line;
+	wchar_t *environment;
+	wchar_t *cwd;
+	cordon_env_plan env; /* the environment plan the block was made from */
+	HANDLE token;	     /* NULL: cordon's own token (full access) */
+	cordon_stdio stdio;
+	unsigned short rows, cols;
+	unsigned timeout_ms;
+	bool inherit_given; /* inherit mode with these handles, not GetStdHandle's */
+	HANDLE inherit[3];
+	bool breakaway;			/* CREATE_BREAKAWAY_FROM_JOB (the runner) */
+	bool acls_applied;		/* for the run log */
+	size_t acl_descriptors_written; /* for the run log */
+} win_launch;
+
+void win_launch_free(win_launch *l);
+/* Starts l in a job of its own: the one place a command is created
+ * (cordon_spawn, and the elevated runner for its command). Allocates
+ * *out: a child that ran or, for a program Windows could not run, one
+ * that never ran. */
+cordon_code win_launch_start(win_launch *l, win_mode mode, const win_notes *notes, cordon_child **out,
+			     cordon_error *err);
+
+/* spawn_elevated.c: the user side of an elevated run. Applies the ACLs
+ * (elevated variant), starts the runner as the sandbox account, sends it
+ * l, and returns a child whose streams, wait and terminate go through
+ * the runner. */
+cordon_code win_elevated_spawn(const cordon_resolved *policy, const win_launch *l, const win_notes *notes,
+			       cordon_child **out, cordon_error *err);
+/* The same with a test's substitutions (elevated.h, win_runner_test;
+ * NULL: none). */
+struct win_runner_test;
+cordon_code win_elevated_spawn_with(const cordon_resolved *policy, const win_launch *l,
+				    const win_notes *notes, const struct win_runner_test *test,
+				    cordon_child **out, cordon_error *err);
+
+/* The user side's view of a run the runner started (spawn_elevated.c). */
+typedef struct win_remote win_remote;
+cordon_code win_remote_wait(cordon_child *child, int timeout_ms, cordon_exit *out, cordon_error *err);
+cordon_code win_remote_terminate(cordon_child *child, cordon_error *err);
+cordon_code win_remote_resize(cordon_child *child, unsigned short rows, unsigned short cols,
+			      cordon_error *err);
+/* Ends the runner (its job) and the relays; child.c calls it first. */
+void win_remote_free(win_remote *remote);
+
 struct cordon_child {
 	cordon_stdio stdio_mode;
 	win_mode mode;
@@ -288,6 +356,7 @@ struct cordon_child {
 	win_notes notes;
 	bool acls_applied; /* the run log's acl_descriptors_written */
 	size_t acl_descriptors_written;
+	win_remote *remote; /* elevated mode, user side: the runner runs it */
 };
 
 /* Allocates a child that never ran, whose wait reports kind (NOT_FOUND or

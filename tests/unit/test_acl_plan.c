@@ -284,6 +284,87 @@ static void test_first_plan_asks_for_the_right_aces(void **state)
 	tree_free(&t);
 }
 
+/* Elevated mode: the command runs as a sandbox account, so each root's
+ * allow is doubled for the accounts' group (the normal access check),
+ * with the same shape; Everyone-writable entries are denied to the group
+ * too; protected names and the state need nothing more. Idempotent, and
+ * switching a workspace from restricted-token to elevated re-plans it. */
+static void test_elevated_plan_grants_and_denies_the_sandbox_group(void **state)
+{
+	cordon_sid group = sid_of("S-1-5-21-1-2-3-1100");
+	tree t;
+	cordon_acl_inputs in;
+	cordon_acl_plan unelevated, plan, again;
+	cordon_win_snapshot s;
+	cordon_error err;
+	const cordon_acl_change *c;
+
+	(void)state;
+	sids();
+	small_tree(&t);
+	s = snap(&t);
+	inputs(&in, CORDON_MODE_WORKSPACE_WRITE, roots3, 3);
+	assert_int_equal(cordon_acl_plan_build(&in, &s, &unelevated, &err), CORDON_OK);
+	in.sandbox_group_present = true;
+	in.sandbox_group_sid = group;
+	assert_int_equal(cordon_acl_plan_build(&in, &s, &plan, &err), CORDON_OK);
+
+	c = find_change(&plan, "C:\\w", CORDON_ACL_ROOT_ALLOW);
+	assert_non_null(c);
+	assert_int_equal(c->ace_count, 4);
+	assert_true(cordon_sid_equal(&c->aces[2].sid, &group));
+	assert_true(cordon_sid_equal(&c->aces[3].sid, &group));
+	/* The group's pair mirrors the capability SID's: no delete-child,
+	 * no DELETE on the root itself. */
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(c->aces[i + 2].mask, c->aces[i].mask);
+		assert_int_equal(c->aces[i + 2].flags, c->aces[i].flags);
+		assert_int_equal(c->aces[i + 2].mask & CORDON_FILE_DELETE_CHILD, 0);
+	}
+	assert_int_equal(c->aces[2].mask & CORDON_DELETE, 0);
+	c = find_change(&plan, "C:\\tmp", CORDON_ACL_ROOT_ALLOW);
+	assert_true(cordon_sid_equal(&c->aces[0].sid, &shared_sid));
+	assert_true(cordon_sid_equal(&c->aces[2].sid, &group));
+
+	c = find_change(&plan, "C:\\drop", CORDON_ACL_EVERYONE_WRITABLE_DENY);
+	assert_non_null(c);
+	assert_int_equal(c->ace_count, 2);
+	assert_true(cordon_sid_equal(&c->aces[1].sid, &group));
+	assert_int_equal(c->aces[1].type, CORDON_ACE_DENY);
+	assert_int_equal(c->aces[1].mask, CORDON_WRITE_RIGHTS);
+	assert_int_equal(c->aces[1].flags, OICI);
+
+	/* Nothing else changes: the same count of descriptor writes. */
+	c = find_change(&plan, "C:\\w\\.git", CORDON_ACL_PROTECTED_DENY);
+	assert_int_equal(c->ace_count, 1);
+	assert_int_equal(plan.change_count, unelevated.change_count);
+	assert_string_not_equal(plan.roots[0].fingerprint, unelevated.roots[0].fingerprint);
+	assert_string_not_equal(plan.fingerprint, unelevated.fingerprint);
+
+	/* Applied, then planned again: nothing to write. */
+	apply(&t, &plan);
+	s = snap(&t);
+	in.previous = plan.roots;
+	in.previous_count = plan.root_count;
+	assert_int_equal(cordon_acl_plan_build(&in, &s, &again, &err), CORDON_OK);
+	assert_int_equal(again.change_count, 0);
+	assert_int_equal(again.roots_unchanged, 3);
+	cordon_acl_plan_free(&again);
+
+	/* The extra root dropped: its shared and group allows both go. */
+	in.root_count = 2;
+	assert_int_equal(cordon_acl_plan_build(&in, &s, &again, &err), CORDON_OK);
+	c = find_change(&again, "C:\\x1", CORDON_ACL_STALE_ROOT_REMOVE);
+	assert_non_null(c);
+	assert_true(c->remove);
+	assert_int_equal(c->ace_count, 4);
+	assert_true(cordon_sid_equal(&c->aces[3].sid, &group));
+	cordon_acl_plan_free(&again);
+	cordon_acl_plan_free(&plan);
+	cordon_acl_plan_free(&unelevated);
+	tree_free(&t);
+}
+
 /* Applying and planning again with the same policy and tree: zero
  * security descriptors to write, the same fingerprint. */
 static void test_second_plan_writes_nothing(void **state)
@@ -655,6 +736,28 @@ static void test_token_plan(void **state)
 	}
 	assert_true(cordon_sid_equal(&plan.restricting[0], &readonly_sid));
 
+	/* The elevated shape (the runner): the same plan from the sandbox
+	 * account's own user and logon SIDs. The account's SID is never a
+	 * restricting SID, so the command cannot open the runner's process
+	 * (whose DACL names only the account and SYSTEM) for writing; its
+	 * default DACL names the account, not the user. */
+	cordon_sid account = sid_of("S-1-5-21-1-2-3-1010"), account_logon = sid_of("S-1-5-5-0-1234");
+	in.mode = CORDON_MODE_WORKSPACE_WRITE;
+	in.user = account;
+	in.logon = account_logon;
+	assert_int_equal(cordon_token_plan_build(&in, &plan, &err), CORDON_OK);
+	assert_int_equal(plan.restricting_count, 5);
+	assert_true(cordon_sid_equal(&plan.restricting[3], &account_logon));
+	for (size_t i = 0; i < plan.restricting_count; i++) {
+		assert_false(cordon_sid_equal(&plan.restricting[i], &account));
+		assert_false(cordon_sid_equal(&plan.restricting[i], &user_sid));
+	}
+	assert_true(cordon_sid_equal(&plan.default_dacl[0].sid, &account));
+	for (size_t i = 0; i < plan.default_dacl_count; i++)
+		assert_false(cordon_sid_equal(&plan.default_dacl[i].sid, &user_sid));
+	in.user = user_sid;
+	in.logon = logon;
+
 	in.mode = CORDON_MODE_FULL_ACCESS;
 	assert_int_equal(cordon_token_plan_build(&in, &plan, &err), CORDON_E_INVALID);
 	in.mode = CORDON_MODE_WORKSPACE_WRITE;
@@ -744,6 +847,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_first_plan_asks_for_the_right_aces),
 		cmocka_unit_test(test_second_plan_writes_nothing),
+		cmocka_unit_test(test_elevated_plan_grants_and_denies_the_sandbox_group),
 		cmocka_unit_test(test_changing_one_root_replans_it_alone),
 		cmocka_unit_test(test_protected_names_change_the_fingerprint),
 		cmocka_unit_test(test_refusals),

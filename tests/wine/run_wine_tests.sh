@@ -93,6 +93,35 @@ if [ "$library_status" -ne 0 ]; then
 	echo "not ok - the library plumbing test exited $library_status"
 fi
 
+echo "== elevated mode's runner, within one account (the test-only entry)"
+timeout 400 wine "$mingw/tests/wine/runner_plumbing.exe" "$(winpath "$cordon")" "$helper_w" "$ws_w" \
+	>"$work/runner.out" 2>&1
+runner_status=$?
+sed 's/^ok - plumbing:/ok - plumbing (Wine, runner):/; s/^not ok - plumbing:/not ok - plumbing (Wine, runner):/' \
+	"$work/runner.out"
+if [ "$runner_status" -ne 0 ]; then
+	failures=$((failures + 1))
+	echo "not ok - the runner plumbing test exited $runner_status"
+fi
+for how in hold hold-outside-job; do
+	case $how in
+	hold) why="the runner's job closes, and the broken pipe" ;;
+	*) why="the runner outside the user side's job: the broken pipe alone" ;;
+	esac
+	token=cordon-runner-$how-$$
+	timeout 200 wine "$mingw/tests/wine/runner_plumbing.exe" "$(winpath "$cordon")" "$helper_w" "$ws_w" $how "$token" \
+		>"$work/hold.out" 2>&1 &
+	holder=$!
+	check "runner, cordon killed ($why): the command, its child and grandchild run" wait_count "$token" ge 3 60
+	check "  ... and the runner itself (cordon.exe __runner)" wait_count "__runner" ge 1 10
+	holder_process=$(pgrep -P "$holder")
+	check "  ... found the process holding the run" test -n "$holder_process"
+	kill -KILL $holder_process 2>/dev/null
+	wait "$holder" 2>/dev/null
+	check "  ... SIGKILL to it: the whole tree dies" wait_count "$token" eq 0 20
+	check "  ... and so does the runner" wait_count "__runner" eq 0 20
+done
+
 echo "== cordon.exe"
 run_cordon run -C "$ws_w" -- "$helper_w" args should-not-run
 status=$?

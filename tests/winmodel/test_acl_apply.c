@@ -316,6 +316,49 @@ static void test_warm_run_writes_nothing(void **state)
 	world_free(w);
 }
 
+/* Elevated mode through the engine: the group's allows land on the
+ * roots and are inherited below them, the group's deny on the
+ * Everyone-writable directory, the DACLs stay canonical, and the warm run
+ * writes nothing. Then the same workspace run in restricted-token mode
+ * is re-planned (the fingerprint names the group) but writes nothing. */
+static void test_elevated_variant_through_the_engine(void **state)
+{
+	world *w = world_new();
+	cordon_sid group = sid_of("S-1-5-21-1-2-3-1100");
+	cordon_acl_inputs in;
+	cordon_acl_apply_result r;
+	cordon_error err;
+
+	(void)state;
+	inputs_for(w, default_roots, 3, &in);
+	in.sandbox_group_present = true;
+	in.sandbox_group_sid = group;
+	assert_int_equal(cordon_acl_apply_once(&w->fs, &w->state_port, &in, audit_dirs, 2, &r, &err),
+			 CORDON_OK);
+	assert_true(r.descriptors_written > 0);
+	cordon_acl_apply_result_free(&r);
+	assert_true(has_ace(node(w, PROJ), CORDON_ACE_ALLOW, &group, false));
+	assert_true(has_ace(node(w, TEMP), CORDON_ACE_ALLOW, &group, false));
+	assert_true(has_ace(node(w, EXTRA), CORDON_ACE_ALLOW, &group, false));
+	assert_true(has_ace(node(w, PROJ "\\src"), CORDON_ACE_ALLOW, &group, true));
+	assert_true(has_ace(node(w, "C:\\Drop"), CORDON_ACE_DENY, &group, false));
+	assert_false(has_ace(node(w, PROJ "\\.git"), CORDON_ACE_ALLOW, &group, false));
+	for (size_t i = 0; i < w->tree.count; i++)
+		assert_true(canonical_order(w->tree.nodes[i].aces, w->tree.nodes[i].ace_count));
+	assert_int_equal(cordon_acl_apply_once(&w->fs, &w->state_port, &in, audit_dirs, 2, &r, &err),
+			 CORDON_OK);
+	assert_int_equal(r.descriptors_written, 0);
+	assert_int_equal(r.roots_unchanged, 3);
+	cordon_acl_apply_result_free(&r);
+	in.sandbox_group_present = false;
+	assert_int_equal(cordon_acl_apply_once(&w->fs, &w->state_port, &in, audit_dirs, 2, &r, &err),
+			 CORDON_OK);
+	assert_int_equal(r.roots_replanned, 3);
+	assert_int_equal(r.descriptors_written, 0);
+	cordon_acl_apply_result_free(&r);
+	world_free(w);
+}
+
 static void test_one_changed_root_replanned_alone(void **state)
 {
 	world *w = world_new();
@@ -763,6 +806,7 @@ int main(void)
 		cmocka_unit_test(test_first_run_writes_canonical_dacls),
 		cmocka_unit_test(test_inheritance_below_roots),
 		cmocka_unit_test(test_warm_run_writes_nothing),
+		cmocka_unit_test(test_elevated_variant_through_the_engine),
 		cmocka_unit_test(test_one_changed_root_replanned_alone),
 		cmocka_unit_test(test_reset_dacl_is_restored),
 		cmocka_unit_test(test_unknown_ace_types_are_not_rewritten),

@@ -331,7 +331,7 @@ static bool root_fingerprint(plan_builder *b, size_t root_index, char hex[65])
 		length += strlen(b->items[i].path) + 3;
 	}
 	qsort(paths, path_count, sizeof(*paths), compare_strings);
-	length += 3 * CORDON_SID_STRING_MAX;
+	length += 4 * CORDON_SID_STRING_MAX;
 	message = malloc(length);
 	if (!message) {
 		free(paths);
@@ -344,6 +344,11 @@ static bool root_fingerprint(plan_builder *b, size_t root_index, char hex[65])
 	cursor += sprintf(cursor, "%s|", sid_text);
 	cordon_sid_format(&in->sandbox_sid, sid_text, sizeof(sid_text));
 	cursor += sprintf(cursor, "%s|", sid_text);
+	/* Elevated mode grants the group too: switching modes re-plans. */
+	if (in->sandbox_group_present) {
+		cordon_sid_format(&in->sandbox_group_sid, sid_text, sizeof(sid_text));
+		cursor += sprintf(cursor, "group %s|", sid_text);
+	}
 	for (size_t i = 0; i < in->protected_count; i++)
 		cursor += sprintf(cursor, "%s\n", in->protected_names[i]);
 	for (size_t i = 0; i < path_count; i++)
@@ -375,7 +380,7 @@ static cordon_code plan_roots(plan_builder *b)
 		const cordon_win_entry *entry = find_entry(b->snapshot, root->path);
 		const cordon_acl_root_record *previous;
 		cordon_acl_root_record *record = &plan->roots[plan->root_count];
-		cordon_ace aces[2];
+		cordon_ace aces[4];
 		size_t ace_count;
 
 		if (!entry)
@@ -410,6 +415,8 @@ static cordon_code plan_roots(plan_builder *b)
 		/* The allow is compared even for an unchanged root: one DACL,
 		 * and it may have been reset by someone else meanwhile. */
 		ace_count = root_allow_aces(root_sid(in, root), aces);
+		if (in->sandbox_group_present)
+			ace_count += root_allow_aces(&in->sandbox_group_sid, aces + ace_count);
 		if (!require_aces(b, root->path, entry, CORDON_ACL_ROOT_ALLOW, r, aces, ace_count))
 			return out_of_memory(b);
 	}
@@ -493,7 +500,8 @@ static cordon_code plan_audit(plan_builder *b)
 	plan->audit.stop = CORDON_AUDIT_COMPLETE;
 	for (size_t i = 0; i < b->snapshot->count; i++) {
 		const cordon_win_entry *entry = &b->snapshot->entries[i];
-		cordon_ace deny;
+		cordon_ace deny[2];
+		size_t deny_count = 1;
 
 		if (in->mode != CORDON_MODE_READ_ONLY && inside_any_root(in, entry->path))
 			continue;
@@ -514,10 +522,14 @@ static cordon_code plan_audit(plan_builder *b)
 		if (!cordon_dacl_everyone_writable(entry->dacl_present, entry->aces, entry->ace_count))
 			continue;
 		plan->audit.writable_found++;
-		deny = cordon_ace_make(CORDON_ACE_DENY, inherit_flags(entry->is_directory),
-				       CORDON_WRITE_RIGHTS, deny_sid);
+		deny[0] = cordon_ace_make(CORDON_ACE_DENY, inherit_flags(entry->is_directory),
+					  CORDON_WRITE_RIGHTS, deny_sid);
+		if (in->sandbox_group_present)
+			deny[deny_count++] =
+				cordon_ace_make(CORDON_ACE_DENY, inherit_flags(entry->is_directory),
+						CORDON_WRITE_RIGHTS, &in->sandbox_group_sid);
 		if (!require_aces(b, entry->path, entry, CORDON_ACL_EVERYONE_WRITABLE_DENY,
-				  CORDON_ACL_NO_ROOT, &deny, 1))
+				  CORDON_ACL_NO_ROOT, deny, deny_count))
 			return out_of_memory(b);
 	}
 	plan->audit.seconds = now(in->now_context) - start;
@@ -545,7 +557,8 @@ static cordon_code plan_state_and_stale(plan_builder *b)
 	for (size_t i = 0; i < in->previous_count; i++) {
 		const cordon_acl_root_record *old = &in->previous[i];
 		const cordon_win_entry *entry;
-		cordon_ace aces[2];
+		cordon_ace aces[4];
+		size_t ace_count;
 		bool present = false;
 
 		if (old->kind == CORDON_ROOT_WORKSPACE)
@@ -558,13 +571,17 @@ static cordon_code plan_state_and_stale(plan_builder *b)
 		entry = find_entry(b->snapshot, old->path);
 		if (!entry || entry->is_reparse_point)
 			continue;
-		root_allow_aces(&in->shared_sid, aces);
+		ace_count = root_allow_aces(&in->shared_sid, aces);
+		if (in->sandbox_group_present)
+			ace_count += root_allow_aces(&in->sandbox_group_sid, aces + ace_count);
 		b->plan->dacls_compared++;
-		if (!has_explicit_ace(entry->aces, entry->ace_count, &aces[0]) &&
-		    !has_explicit_ace(entry->aces, entry->ace_count, &aces[1]))
+		bool granted = false;
+		for (size_t a = 0; a < ace_count && !granted; a++)
+			granted = has_explicit_ace(entry->aces, entry->ace_count, &aces[a]);
+		if (!granted)
 			continue;
 		if (!push_change(b, old->path, CORDON_ACL_STALE_ROOT_REMOVE, true, CORDON_ACL_NO_ROOT, aces,
-				 2))
+				 ace_count))
 			return out_of_memory(b);
 	}
 	return CORDON_OK;

@@ -28,7 +28,19 @@
  *   read-only runs, whose audit covers everything). The audit is bounded in entries and time and says when it
  *   stopped early.
  * - cordon's state directory: a deny for the sandbox SID, which every
- *   sandboxed token carries. */
+ *   sandboxed token carries.
+ *
+ * Elevated mode (sandbox_group_present): the command runs as a sandbox
+ * account, not as the user, so its *normal* access check must pass too.
+ * Each root's allow ACEs are then doubled for the sandbox accounts' group
+ * (same rights, same shape: never FILE_DELETE_CHILD, no DELETE on the root
+ * itself), and each Everyone-writable entry's deny also names the group:
+ * the account is in Everyone, and a deny naming a capability SID is seen
+ * only by the write re-check, which FILE_DELETE_CHILD may not be part of
+ * (docs/windows.md, "Which rights a write-restricted token re-checks").
+ * The protected names and the state directory need nothing more: DELETE
+ * and the write rights on the object are re-checked, and the group gets
+ * no delete-child anywhere. */
 #ifndef CORDON_WINDOWS_PLAN_ACL_PLAN_H
 #define CORDON_WINDOWS_PLAN_ACL_PLAN_H
 
@@ -152,6 +164,9 @@ typedef struct cordon_acl_inputs {
 	cordon_sid shared_sid;
 	cordon_sid sandbox_sid;
 	cordon_sid readonly_sid;
+	/* Elevated mode: the sandbox accounts' group (CordonSandboxUsers). */
+	bool sandbox_group_present;
+	cordon_sid sandbox_group_sid;
 	/* The audit of entries outside the roots stops after this many
 	 * entries (0: no limit) or this many seconds (0: no limit). */
 	size_t audit_max_entries;
