@@ -97,6 +97,9 @@ static int dispatch(const cli_args *args)
 
 #include <shellapi.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "windows/elevated.h"
 
 /* The library takes UTF-8 on Windows; main's argv is in the ANSI code
  * page, which cannot hold every name. Allocates a UTF-8 argv from the
@@ -129,6 +132,10 @@ int main(int argc, char **argv)
 
 #ifdef _WIN32
 	argv = utf8_arguments(argc, argv);
+	/* Started by 'cordon setup', detached: not a command for users, so
+	 * not in the parser's table or the help. */
+	if (argc >= 2 && strcmp(argv[1], WIN_GRANT_HELPER_COMMAND) == 0)
+		return win_grant_helper_main(argc, argv);
 #endif
 
 	switch (cli_args_parse(argc, argv, &args, message)) {

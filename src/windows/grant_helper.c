@@ -1,0 +1,803 @@
+/* The read-grant helper of elevated mode (elevated.h, "read grants"):
+ * `cordon.exe __grant-helper --state-dir DIR`, started detached by
+ * `cordon setup`, one at a time machine-wide.
+ *
+ * What it does, and why this way:
+ * - The wanted grants come from setup's record (setup\record.json), the
+ *   progress from setup\grants.json, which only the helper writes; the
+ *   mutex makes it the only writer. Setup never writes grants.json, so
+ *   the two never race on one file.
+ * - Each step is one security-descriptor write through a handle opened
+ *   with FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS (the
+ *   Win32 file port of acl_port_win32.c): an entry that became a
+ *   junction or symbolic link is refused, never followed. No write when
+ *   the DACL already holds the ACE; a NULL DACL (everyone has full
+ *   access) is left alone, since adding one ACE would take everyone
+ *   else's access away.
+ * - Progress is recorded after every step (temporary file, flushed, then
+ *   MoveFileExW over the old one), so a helper killed at any point
+ *   resumes at the step it was on; a progress file that cannot be read
+ *   is logged and the helper starts from the beginning (adding an ACE
+ *   that is there writes nothing) rather than refusing to run.
+ * - After a pass it reads the record again: `cordon setup` run meanwhile
+ *   (a new root) started a helper that found the mutex taken and left;
+ *   this one picks the change up, also after it released the mutex.
+ * Wine runs this file's plumbing only: Wine stores no DACLs. */
+#include "windows/elevated.h"
+
+#include <sddl.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/error.h"
+#include "core/wincmdline.h"
+#include "windows/acl_prepare.h"
+#include "windows/plan/acl_apply.h"
+#include "windows/win_internal.h"
+
+#define SETUP_FILE_MAX	     (1u << 20)
+#define PROGRESS_TEMP_SUFFIX ".tmp"
+
+typedef struct grant_helper {
+	char *setup_dir; /* <state>\setup */
+	cordon_fs_port fs;
+	cordon_sid group;
+	cordon_grant_progress progress;
+	size_t steps_this_run; /* steps recorded by this process */
+	long stop_after;       /* test hook: exit as if killed after this many; -1 never */
+	HANDLE log;
+} grant_helper;
+
+/* ------------------------------------------------------------ files */
+
+static char *setup_file(const char *setup_dir, const char *name)
+{
+	size_t length = strlen(setup_dir) + strlen(name) + 2;
+	char *path = malloc(length);
+
+	if (path)
+		snprintf(path, length, "%s\\%s", setup_dir, name);
+	return path;
+}
+
+static char *setup_dir_of(const char *state_dir)
+{
+	return setup_file(state_dir, WIN_SETUP_DIR);
+}
+
+/* The whole file (allocated, NUL-terminated). *found false when missing. */
+static cordon_code read_whole(const char *path, char **data, size_t *length, bool *found, cordon_error *err)
+{
+	wchar_t *wide = win_wide(path);
+	HANDLE file;
+	LARGE_INTEGER size;
+	DWORD got = 0;
+
+	*data = NULL;
+	*length = 0;
+	*found = false;
+	if (!wide)
+		return cordon_fail(err, CORDON_E_INVALID, "cannot read '%s': the path is not valid UTF-8",
+				   path);
+	file = CreateFileW(wide, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+			   OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	free(wide);
+	if (file == INVALID_HANDLE_VALUE) {
+		DWORD error = GetLastError();
+
+		if (error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND)
+			return CORDON_OK;
+		return win_fail(err, error, "cannot read '%s'", path);
+	}
+	*found = true;
+	if (!GetFileSizeEx(file, &size) || size.QuadPart > SETUP_FILE_MAX) {
+		CloseHandle(file);
+		return cordon_fail(err, CORDON_E_INVALID, "cannot read '%s': larger than %u bytes", path,
+				   SETUP_FILE_MAX);
+	}
+	*data = malloc((size_t)size.QuadPart + 1);
+	if (!*data) {
+		CloseHandle(file);
+		return cordon_fail(err, CORDON_E_NOMEM, "cannot read '%s': out of memory", path);
+	}
+	if (!ReadFile(file, *data, (DWORD)size.QuadPart, &got, NULL)) {
+		DWORD error = GetLastError();
+
+		CloseHandle(file);
+		free(*data);
+		*data = NULL;
+		return win_fail(err, error, "cannot read '%s'", path);
+	}
+	CloseHandle(file);
+	(*data)[got] = '\0';
+	*length = got;
+	return CORDON_OK;
+}
+
+/* Writes path whole or not at all: a temporary file beside it, flushed,
+ * then moved over it. */
+static cordon_code write_atomic(const char *path, const char *text, cordon_error *err)
+{
+	char *temp = malloc(strlen(path) + sizeof(PROGRESS_TEMP_SUFFIX));
+	wchar_t *wide_temp = NULL, *wide = win_wide(path);
+	HANDLE file = INVALID_HANDLE_VALUE;
+	size_t length = strlen(text);
+	DWORD wrote = 0;
+	cordon_code code = CORDON_OK;
+
+	if (temp) {
+		strcpy(temp, path);
+		strcat(temp, PROGRESS_TEMP_SUFFIX);
+		wide_temp = win_wide(temp);
+	}
+	if (!wide || !wide_temp) {
+		code = cordon_fail(err, CORDON_E_NOMEM, "cannot write '%s': out of memory", path);
+		goto out;
+	}
+	file = CreateFileW(wide_temp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	if (file == INVALID_HANDLE_VALUE) {
+		code = win_fail(err, GetLastError(), "cannot write '%s'", temp);
+		goto out;
+	}
+	if (!WriteFile(file, text, (DWORD)length, &wrote, NULL) || wrote != length ||
+	    !FlushFileBuffers(file)) {
+		code = win_fail(err, GetLastError(), "cannot write '%s'", temp);
+		goto out;
+	}
+	CloseHandle(file);
+	file = INVALID_HANDLE_VALUE;
+	if (!MoveFileExW(wide_temp, wide, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))
+		code = win_fail(err, GetLastError(), "cannot replace '%s'", path);
+out:
+	if (file != INVALID_HANDLE_VALUE)
+		CloseHandle(file);
+	if (code != CORDON_OK && wide_temp)
+		DeleteFileW(wide_temp);
+	free(wide_temp);
+	free(wide);
+	free(temp);
+	return code;
+}
+
+/* -------------------------------------------------------------- log */
+
+static void log_line(grant_helper *h, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+static void log_line(grant_helper *h, const char *format, ...)
+{
+	char line[1024];
+	SYSTEMTIME now;
+	HANDLE err_handle = GetStdHandle(STD_ERROR_HANDLE);
+	va_list ap;
+	int used;
+	DWORD wrote;
+
+	GetSystemTime(&now);
+	used = snprintf(line, sizeof(line), "%04u-%02u-%02uT%02u:%02u:%02uZ grant-helper %lu: ", now.wYear,
+			now.wMonth, now.wDay, now.wHour, now.wMinute, now.wSecond,
+			(unsigned long)GetCurrentProcessId());
+	va_start(ap, format);
+	vsnprintf(line + used, sizeof(line) - (size_t)used - 1, format, ap);
+	va_end(ap);
+	strcat(line, "\n");
+	if (h->log != INVALID_HANDLE_VALUE)
+		WriteFile(h->log, line, (DWORD)strlen(line), &wrote, NULL);
+	/* A helper run by hand (or by the tests) also says it on stderr. */
+	if (err_handle != NULL && err_handle != INVALID_HANDLE_VALUE)
+		WriteFile(err_handle, line, (DWORD)strlen(line), &wrote, NULL);
+}
+
+static void open_log(grant_helper *h)
+{
+	char *path = setup_file(h->setup_dir, WIN_GRANT_HELPER_LOG);
+	wchar_t *wide = path ? win_wide(path) : NULL;
+
+	h->log = wide ? CreateFileW(wide, FILE_APPEND_DATA | SYNCHRONIZE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+				    NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL)
+		      : INVALID_HANDLE_VALUE;
+	free(wide);
+	free(path);
+}
+
+/* ----------------------------------------------------- record, progress */
+
+static cordon_code load_record(const char *setup_dir, cordon_setup_record *record, bool *found,
+			       cordon_error *err)
+{
+	char *path = setup_file(setup_dir, WIN_SETUP_RECORD_FILE);
+	char *text = NULL;
+	size_t length = 0;
+	cordon_code code;
+
+	memset(record, 0, sizeof(*record));
+	if (!path)
+		return cordon_fail(err, CORDON_E_NOMEM, "cannot read setup's record: out of memory");
+	code = read_whole(path, &text, &length, found, err);
+	if (code == CORDON_OK && *found)
+		code = cordon_setup_record_parse(text, length, record, err);
+	free(text);
+	free(path);
+	return code;
+}
+
+/* The progress file, or an empty progress when it is missing or cannot be
+ * read (*problem then says why, for the log; "" otherwise). */
+static void load_progress(const char *setup_dir, cordon_grant_progress *progress, char *problem, size_t size)
+{
+	char *path = setup_file(setup_dir, WIN_SETUP_GRANTS_FILE);
+	char *text = NULL;
+	size_t length = 0;
+	bool found = false;
+	cordon_error err = {0};
+
+	problem[0] = '\0';
+	cordon_grant_progress_init(progress);
+	if (!path) {
+		snprintf(problem, size, "out of memory");
+		return;
+	}
+	if (read_whole(path, &text, &length, &found, &err) != CORDON_OK ||
+	    (found && cordon_grant_progress_parse(text, length, progress, &err) != CORDON_OK))
+		snprintf(problem, size, "%s", err.message);
+	free(text);
+	free(path);
+}
+
+static cordon_code save_progress(grant_helper *h, cordon_error *err)
+{
+	char *path = setup_file(h->setup_dir, WIN_SETUP_GRANTS_FILE);
+	char *text = cordon_grant_progress_render(&h->progress);
+	cordon_code code;
+
+	if (!path || !text)
+		code = cordon_fail(err, CORDON_E_NOMEM,
+				   "cannot record the read-grant progress: out of memory");
+	else
+		code = write_atomic(path, text, err);
+	free(text);
+	free(path);
+	return code;
+}
+
+/* ------------------------------------------------------------ the group */
+
+static cordon_code sid_from_native_text(PSID native, cordon_sid *out, cordon_error *err)
+{
+	LPWSTR text = NULL;
+	char *utf8;
+	bool ok;
+
+	if (!ConvertSidToStringSidW(native, &text))
+		return win_fail(err, GetLastError(), "cannot read a SID");
+	utf8 = win_utf8(text, -1);
+	LocalFree(text);
+	ok = utf8 && cordon_sid_parse(utf8, out);
+	free(utf8);
+	return ok ? CORDON_OK : cordon_fail(err, CORDON_E_SYSTEM, "cannot read a SID: malformed");
+}
+
+cordon_code win_sandbox_group_sid(cordon_sid *out, cordon_error *err)
+{
+	char hook[CORDON_SID_STRING_MAX];
+	BYTE sid[SECURITY_MAX_SID_SIZE];
+	DWORD sid_size = sizeof(sid);
+	wchar_t domain[256];
+	DWORD domain_size = sizeof(domain) / sizeof(domain[0]);
+	SID_NAME_USE use;
+	DWORD length = GetEnvironmentVariableA(WIN_GRANT_HELPER_TEST_GROUP_SID, hook, sizeof(hook));
+
+	if (length > 0 && length < sizeof(hook)) {
+		if (!cordon_sid_parse(hook, out))
+			return cordon_fail(err, CORDON_E_INVALID, "%s is not a SID: %s",
+					   WIN_GRANT_HELPER_TEST_GROUP_SID, hook);
+		return CORDON_OK;
+	}
+	if (!LookupAccountNameW(NULL, L"" CORDON_SANDBOX_GROUP, (PSID)sid, &sid_size, domain, &domain_size,
+				&use))
+		return win_fail(err, GetLastError(),
+				"cannot find the group %s (made by 'cordon setup'); run 'cordon setup' again",
+				CORDON_SANDBOX_GROUP);
+	if (use != SidTypeAlias)
+		return cordon_fail(
+			err, CORDON_E_STATE,
+			"%s is not a local group on this machine (account type %d); run 'cordon setup' "
+			"--uninstall, remove that account, and set up again",
+			CORDON_SANDBOX_GROUP, (int)use);
+	return sid_from_native_text((PSID)sid, out, err);
+}
+
+/* ------------------------------------------------------------ one step */
+
+static bool same_aces(const cordon_ace *a, size_t a_count, const cordon_ace *b, size_t b_count)
+{
+	if (a_count != b_count)
+		return false;
+	for (size_t i = 0; i < a_count; i++)
+		if (!cordon_ace_equal(&a[i], &b[i]))
+			return false;
+	return true;
+}
+
+/* Applies one step: one descriptor write at most. *wrote says whether it
+ * wrote. */
+static cordon_code apply_step(grant_helper *h, const cordon_read_grant_step *step, bool *wrote,
+			      cordon_error *err)
+{
+	cordon_acl_change change;
+	cordon_fs_handle *handle = NULL;
+	cordon_fs_info info;
+	cordon_fs_dacl dacl = {0};
+	cordon_ace *result = NULL;
+	size_t result_count = 0;
+	cordon_code code;
+
+	*wrote = false;
+	if (!cordon_read_grant_change(step, &h->group, &change))
+		return cordon_fail(err, CORDON_E_NOMEM, "cannot grant read on %s: out of memory",
+				   step->grant.path);
+	code = h->fs.open(h->fs.context, change.path, CORDON_FS_CHANGE_DACL, &handle, &info, err);
+	if (code != CORDON_OK)
+		goto out;
+	if (info.is_reparse_point) {
+		code = cordon_fail(
+			err, CORDON_E_UNTRUSTED_LINK,
+			"cannot grant read on %s: it is now a junction or symbolic link, which cordon "
+			"never follows; run 'cordon setup' again to plan around it",
+			change.path);
+		goto out;
+	}
+	code = h->fs.read_dacl(h->fs.context, handle, &dacl, err);
+	if (code != CORDON_OK || !dacl.present)
+		goto out; /* a NULL DACL already lets everyone read: nothing to add */
+	if (dacl.has_unknown_aces) {
+		code = cordon_fail(
+			err, CORDON_E_UNSUPPORTED,
+			"cannot grant read on %s: its DACL holds ACE types cordon does not rewrite "
+			"(object or callback ACEs)",
+			change.path);
+		goto out;
+	}
+	if (!cordon_dacl_apply_change(dacl.aces, dacl.ace_count, &change, &result, &result_count)) {
+		code = cordon_fail(err, CORDON_E_NOMEM, "cannot grant read on %s: out of memory",
+				   change.path);
+		goto out;
+	}
+	if (!same_aces(dacl.aces, dacl.ace_count, result, result_count)) {
+		cordon_fs_dacl updated = {.present = true,
+					  .dacl_protected = dacl.dacl_protected,
+					  .aces = result,
+					  .ace_count = result_count};
+
+		code = h->fs.write_dacl(h->fs.context, handle, &updated, err);
+		*wrote = code == CORDON_OK;
+	}
+out:
+	if (handle)
+		h->fs.close(h->fs.context, handle);
+	cordon_fs_dacl_free(&dacl);
+	free(result);
+	free(change.path);
+	return code;
+}
+
+/* ----------------------------------------------------------------- passes */
+
+typedef enum pass_end {
+	PASS_DONE,    /* every step tried */
+	PASS_STOPPED, /* the test hook's step count reached */
+	PASS_FAILED,  /* the progress could not be recorded */
+} pass_end;
+
+/* One pass over what is left. *succeeded counts steps that succeeded. */
+static pass_end run_pass(grant_helper *h, const cordon_setup_record *record, size_t *succeeded)
+{
+	cordon_grant_work work;
+	cordon_error err = {0};
+
+	*succeeded = 0;
+	if (cordon_grant_work_build(record->grants, record->grant_count, (const char *const *)record->roots,
+				    record->root_count, &h->progress, &work, &err) != CORDON_OK) {
+		log_line(h, "%s", err.message);
+		return PASS_FAILED;
+	}
+	log_line(h, "pass: %lu of %lu wanted grants done, %lu steps left", (unsigned long)work.wanted_done,
+		 (unsigned long)work.wanted_count, (unsigned long)work.step_count);
+	for (size_t i = 0; i < work.step_count; i++) {
+		const cordon_read_grant_step *step = &work.steps[i];
+		const char *kind = cordon_read_grant_kind_name(step->grant.kind);
+		bool wrote = false;
+		cordon_code code;
+
+		memset(&err, 0, sizeof(err));
+		code = apply_step(h, step, &wrote, &err);
+		if (wrote)
+			h->progress.descriptors_written++;
+		if (code == CORDON_OK) {
+			(*succeeded)++;
+			log_line(h, "%s %s %s: %s", step->remove ? "removed" : "granted", kind,
+				 step->grant.path,
+				 wrote ? "descriptor written" : "already so, nothing written");
+		} else {
+			log_line(h, "failed %s %s: %s", kind, step->grant.path, err.message);
+		}
+		if (!cordon_grant_progress_mark(&h->progress, step, code == CORDON_OK, err.message) ||
+		    save_progress(h, &err) != CORDON_OK) {
+			log_line(h, "stopping: %s", err.message[0] ? err.message : "out of memory");
+			cordon_grant_work_free(&work);
+			return PASS_FAILED;
+		}
+		h->steps_this_run++;
+		if (h->stop_after >= 0 && h->steps_this_run >= (size_t)h->stop_after) {
+			log_line(h, "stopping after %lu steps (%s)", (unsigned long)h->steps_this_run,
+				 WIN_GRANT_HELPER_TEST_STOP_AFTER);
+			cordon_grant_work_free(&work);
+			return PASS_STOPPED;
+		}
+	}
+	cordon_grant_work_free(&work);
+	return PASS_DONE;
+}
+
+/* Passes until one succeeds at nothing (nothing left, or only failures
+ * that failed again). Returns the fingerprint of the record it finished
+ * with in finished (64 hex) and whether it stopped early. */
+static pass_end run_until_settled(grant_helper *h, char finished[65], int *status)
+{
+	for (;;) {
+		cordon_setup_record record;
+		cordon_error err = {0};
+		bool found = false;
+		size_t succeeded = 0;
+		pass_end end;
+
+		if (load_record(h->setup_dir, &record, &found, &err) != CORDON_OK || !found) {
+			log_line(h, "%s",
+				 found ? err.message
+				       : "no setup record: run 'cordon setup' (as administrator) first");
+			*status = WIN_GRANT_HELPER_EXIT_FAILED;
+			return PASS_FAILED;
+		}
+		memcpy(finished, record.fingerprint, 65);
+		end = run_pass(h, &record, &succeeded);
+		if (end == PASS_DONE && succeeded == 0 && h->progress.failed_count == 0 &&
+		    strcmp(h->progress.finished_fingerprint, record.fingerprint) != 0) {
+			memcpy(h->progress.finished_fingerprint, record.fingerprint, 65);
+			if (save_progress(h, &err) != CORDON_OK)
+				log_line(h, "%s", err.message);
+		}
+		cordon_setup_record_free(&record);
+		if (end != PASS_DONE) {
+			*status = end == PASS_STOPPED ? WIN_GRANT_HELPER_EXIT_DONE
+						      : WIN_GRANT_HELPER_EXIT_FAILED;
+			return end;
+		}
+		if (succeeded == 0)
+			return PASS_DONE;
+	}
+}
+
+/* -------------------------------------------------------------- main */
+
+static HANDLE take_mutex(bool *taken)
+{
+	HANDLE mutex = CreateMutexW(NULL, FALSE, WIN_GRANT_HELPER_MUTEX);
+
+	*taken = false;
+	if (!mutex)
+		return NULL;
+	/* Waiting (not "created it first") is what decides: the runner's
+	 * existence probe holds the name open for a moment, and an abandoned
+	 * mutex (a helper killed) is ours to take. */
+	switch (WaitForSingleObject(mutex, 0)) {
+	case WAIT_OBJECT_0:
+	case WAIT_ABANDONED: *taken = true; break;
+	default: break;
+	}
+	return mutex;
+}
+
+static bool record_changed_since(grant_helper *h, const char finished[65])
+{
+	cordon_setup_record record;
+	cordon_error err = {0};
+	bool found = false, changed;
+
+	if (load_record(h->setup_dir, &record, &found, &err) != CORDON_OK || !found)
+		return false;
+	changed = strcmp(record.fingerprint, finished) != 0;
+	cordon_setup_record_free(&record);
+	return changed;
+}
+
+static int helper_usage(void)
+{
+	fprintf(stderr,
+		"cordon: usage: cordon %s --state-dir DIR (started by 'cordon setup'; not meant to be "
+		"run by hand)\n",
+		WIN_GRANT_HELPER_COMMAND);
+	return WIN_GRANT_HELPER_EXIT_FAILED;
+}
+
+static long stop_after_hook(void)
+{
+	char text[32];
+	DWORD length = GetEnvironmentVariableA(WIN_GRANT_HELPER_TEST_STOP_AFTER, text, sizeof(text));
+	char *end;
+	long value;
+
+	if (length == 0 || length >= sizeof(text))
+		return -1;
+	value = strtol(text, &end, 10);
+	return *end == '\0' && value > 0 ? value : -1;
+}
+
+static int helper_run(grant_helper *h)
+{
+	char problem[CORDON_ERROR_MESSAGE_MAX], finished[65] = "";
+	cordon_error err = {0};
+	bool taken = false;
+	HANDLE mutex = take_mutex(&taken);
+	int status = WIN_GRANT_HELPER_EXIT_DONE;
+
+	if (!mutex) {
+		log_line(h, "cannot create the mutex Global\\CordonReadGrants (Windows error %lu)",
+			 (unsigned long)GetLastError());
+		return WIN_GRANT_HELPER_EXIT_FAILED;
+	}
+	if (!taken) {
+		log_line(h,
+			 "another read-grant helper is running (mutex Global\\CordonReadGrants): it applies "
+			 "the new record; this one exits");
+		CloseHandle(mutex);
+		return WIN_GRANT_HELPER_EXIT_BUSY;
+	}
+	if (win_sandbox_group_sid(&h->group, &err) != CORDON_OK) {
+		log_line(h, "%s", err.message);
+		ReleaseMutex(mutex);
+		CloseHandle(mutex);
+		return WIN_GRANT_HELPER_EXIT_FAILED;
+	}
+	for (;;) {
+		load_progress(h->setup_dir, &h->progress, problem, sizeof(problem));
+		if (problem[0])
+			log_line(h, "%s", problem);
+		log_line(h, "started: %lu grants recorded done, %lu failed, %lu descriptors written so far",
+			 (unsigned long)h->progress.done_count, (unsigned long)h->progress.failed_count,
+			 (unsigned long)h->progress.descriptors_written);
+		pass_end end = run_until_settled(h, finished, &status);
+		cordon_grant_progress_free(&h->progress);
+		if (end == PASS_STOPPED) {
+			/* As if killed: no release, the mutex is abandoned. */
+			CloseHandle(mutex);
+			return status;
+		}
+		ReleaseMutex(mutex);
+		if (end != PASS_DONE || !record_changed_since(h, finished))
+			break;
+		/* Setup wrote a new record while this helper was finishing,
+		 * and the helper it started found the mutex taken. */
+		if (WaitForSingleObject(mutex, 0) != WAIT_OBJECT_0)
+			break;
+		log_line(h, "setup's record changed: another pass");
+	}
+	log_line(h, "finished");
+	CloseHandle(mutex);
+	return status;
+}
+
+int win_grant_helper_main(int argc, char **argv)
+{
+	grant_helper h;
+	int status;
+
+	memset(&h, 0, sizeof(h));
+	h.log = INVALID_HANDLE_VALUE;
+	if (argc != 4 || strcmp(argv[1], WIN_GRANT_HELPER_COMMAND) != 0 ||
+	    strcmp(argv[2], "--state-dir") != 0 || argv[3][0] == '\0')
+		return helper_usage();
+	h.setup_dir = setup_dir_of(argv[3]);
+	if (!h.setup_dir)
+		return WIN_GRANT_HELPER_EXIT_FAILED;
+	h.fs = cordon_win_fs_port();
+	h.stop_after = stop_after_hook();
+	open_log(&h);
+	status = helper_run(&h);
+	if (h.log != INVALID_HANDLE_VALUE)
+		CloseHandle(h.log);
+	free(h.setup_dir);
+	return status;
+}
+
+/* ------------------------------------------------------------- start */
+
+static char *own_executable(void)
+{
+	DWORD capacity = MAX_PATH;
+
+	for (int attempt = 0; attempt < 6; attempt++, capacity *= 2) {
+		wchar_t *buffer = malloc(capacity * sizeof(wchar_t));
+		DWORD length = buffer ? GetModuleFileNameW(NULL, buffer, capacity) : 0;
+		char *utf8;
+
+		if (length > 0 && length < capacity) {
+			utf8 = win_utf8(buffer, (int)length);
+			free(buffer);
+			return utf8;
+		}
+		free(buffer);
+		if (length == 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+static cordon_code spawn_detached(const char *state_dir, cordon_error *err)
+{
+	char *exe = own_executable();
+	const char *argv[] = {exe, WIN_GRANT_HELPER_COMMAND, "--state-dir", state_dir, NULL};
+	char *line = exe ? cordon_win_command_line(argv, err) : NULL;
+	wchar_t *wide_exe = exe ? win_wide(exe) : NULL, *wide_line = line ? win_wide(line) : NULL;
+	wchar_t system_dir[MAX_PATH];
+	STARTUPINFOW startup;
+	PROCESS_INFORMATION process;
+	DWORD flags = DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP | CREATE_BREAKAWAY_FROM_JOB;
+	cordon_code code = CORDON_OK;
+	BOOL started;
+
+	if (!exe) {
+		code = win_fail(err, GetLastError(),
+				"cannot start the read-grant helper: cordon cannot find its own "
+				"executable");
+		goto out;
+	}
+	if (!line) /* err says why */
+		code = CORDON_E_INVALID;
+	else if (!wide_exe || !wide_line)
+		code = cordon_fail(err, CORDON_E_NOMEM, "cannot start the read-grant helper: out of memory");
+	if (code != CORDON_OK)
+		goto out;
+	memset(&startup, 0, sizeof(startup));
+	startup.cb = sizeof(startup);
+	/* No console and no standard handles: nothing of setup's is held
+	 * open (a pipe reader would otherwise wait for the helper). */
+	startup.dwFlags = STARTF_USESTDHANDLES;
+	if (!GetSystemDirectoryW(system_dir, MAX_PATH))
+		system_dir[0] = L'\0';
+	started = CreateProcessW(wide_exe, wide_line, NULL, NULL, FALSE, flags, NULL,
+				 system_dir[0] ? system_dir : NULL, &startup, &process);
+	if (!started && GetLastError() == ERROR_ACCESS_DENIED) {
+		/* setup runs in a job that does not allow breaking away: the
+		 * helper then lives as long as that job does, and a later
+		 * 'cordon setup' resumes what it left. */
+		flags &= ~(DWORD)CREATE_BREAKAWAY_FROM_JOB;
+		started = CreateProcessW(wide_exe, wide_line, NULL, NULL, FALSE, flags, NULL,
+					 system_dir[0] ? system_dir : NULL, &startup, &process);
+	}
+	if (!started) {
+		code = win_fail(err, GetLastError(), "cannot start the read-grant helper '%s'", exe);
+		goto out;
+	}
+	CloseHandle(process.hThread);
+	CloseHandle(process.hProcess);
+out:
+	free(wide_line);
+	free(wide_exe);
+	free(line);
+	free(exe);
+	return code;
+}
+
+cordon_code win_grant_helper_start(const char *state_dir, cordon_error *err)
+{
+	cordon_code code;
+
+	if (!state_dir || !*state_dir)
+		return cordon_fail(err, CORDON_E_INVALID,
+				   "cannot start the read-grant helper: no state directory");
+	code = win_junction_dir_prepare(err);
+	if (code != CORDON_OK)
+		return code;
+	return spawn_detached(state_dir, err);
+}
+
+/* ------------------------------------------------------------- queries */
+
+bool win_grant_helper_running(void)
+{
+	HANDLE mutex = OpenMutexW(SYNCHRONIZE, FALSE, WIN_GRANT_HELPER_MUTEX);
+
+	if (mutex) {
+		CloseHandle(mutex);
+		return true;
+	}
+	/* The helper's mutex admits its administrators only; that it
+	 * exists is enough. */
+	return GetLastError() == ERROR_ACCESS_DENIED;
+}
+
+static void status_line(win_grant_status *status, const cordon_grant_coverage *coverage, const char *path)
+{
+	const char *finish =
+		status->helper_running
+			? "try again in a moment"
+			: "no helper is running: run 'cordon setup' again, as administrator, to finish them";
+
+	switch (coverage->readiness) {
+	case CORDON_GRANT_READY: status->line[0] = '\0'; break;
+	case CORDON_GRANT_ANCESTORS_PENDING:
+		snprintf(status->line, sizeof(status->line),
+			 "the read grants above %s are still being applied (%lu of %lu done): the run goes "
+			 "through "
+			 "a junction meanwhile",
+			 path, (unsigned long)status->done, (unsigned long)status->total);
+		break;
+	case CORDON_GRANT_PENDING:
+		snprintf(status->line, sizeof(status->line),
+			 "the sandbox accounts cannot read %s yet: the read grants are still being applied "
+			 "(%lu of "
+			 "%lu done); %s",
+			 path, (unsigned long)status->done, (unsigned long)status->total, finish);
+		break;
+	case CORDON_GRANT_FAILED:
+		snprintf(status->line, sizeof(status->line),
+			 "the read grant on %s failed (%s): fix that and run 'cordon setup' again, as "
+			 "administrator",
+			 coverage->grant_path, coverage->failure);
+		break;
+	case CORDON_GRANT_NOT_PLANNED:
+		snprintf(status->line, sizeof(status->line),
+			 "no read grant covers %s: run 'cordon setup' again, as administrator, with it as a "
+			 "root",
+			 path);
+		break;
+	}
+}
+
+cordon_code win_grants_status_for(const char *state_dir, const char *path, win_grant_status *status,
+				  cordon_error *err)
+{
+	char *setup_dir = state_dir ? setup_dir_of(state_dir) : NULL;
+	char problem[CORDON_ERROR_MESSAGE_MAX];
+	cordon_setup_record record;
+	cordon_grant_progress progress;
+	cordon_grant_coverage coverage;
+	bool found = false;
+	cordon_code code;
+
+	memset(status, 0, sizeof(*status));
+	if (!setup_dir || !path)
+		return cordon_fail(err, CORDON_E_INVALID,
+				   "cannot tell the read grants' progress: no path given");
+	code = load_record(setup_dir, &record, &found, err);
+	if (code == CORDON_OK && !found)
+		code = cordon_fail(err, CORDON_E_STATE,
+				   "elevated mode is not set up: run 'cordon setup' once, as administrator");
+	if (code != CORDON_OK) {
+		free(setup_dir);
+		return code;
+	}
+	load_progress(setup_dir, &progress, problem, sizeof(problem));
+	coverage = cordon_grant_coverage_of(record.grants, record.grant_count, &progress, path);
+	status->readiness = coverage.readiness;
+	status->done = coverage.done;
+	status->total = coverage.total;
+	status->helper_running = win_grant_helper_running();
+	status_line(status, &coverage, path);
+	cordon_grant_progress_free(&progress);
+	cordon_setup_record_free(&record);
+	free(setup_dir);
+	return CORDON_OK;
+}
+
+bool win_grants_done_for(const char *state_dir, const char *path)
+{
+	win_grant_status status;
+	cordon_error err = {0};
+
+	return win_grants_status_for(state_dir, path, &status, &err) == CORDON_OK &&
+	       status.readiness == CORDON_GRANT_READY;
+}
