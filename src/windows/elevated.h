@@ -22,7 +22,11 @@
  *   setup\online.dpapi      the online account's password, CryptProtectData
  *                           (user scope: only the installing user can
  *                           recover it)
- *   setup\grants.json       the read-grant helper's progress
+ *
+ * The read-grant helper runs elevated, so what it trusts and writes is
+ * not here (the user's unelevated programs can write here) but under
+ * %ProgramData%\cordon\grants: a copy of the record's grants, and the
+ * helper's progress (machine_dir.h).
  *
  * Only src/windows includes this. */
 #ifndef CORDON_WINDOWS_ELEVATED_H
@@ -40,7 +44,6 @@
 
 #define WIN_SETUP_DIR		  "setup"
 #define WIN_SETUP_RECORD_FILE	  "record.json"
-#define WIN_SETUP_GRANTS_FILE	  "grants.json"
 #define WIN_SETUP_PASSWORD_SUFFIX ".dpapi"
 
 /* ------------------------------------------------- setup_store.c (setup) */
@@ -74,17 +77,16 @@ cordon_code win_setup_status_read(const cordon_resolved *policy, win_setup_statu
 
 /* ------------------------------------- grant_helper.c (read grants) */
 
-/* The background helper, `cordon.exe __grant-helper --state-dir DIR`:
- * applies the read grants setup's record wants (setup\record.json, its
- * read_grants and roots) one at a time, records each in
- * setup\grants.json (grant_progress.h; temp file + MoveFileEx), resumes
- * from it, and loops until a pass finds nothing left, picking up a record
- * that setup rewrote meanwhile. One at a time machine-wide: the mutex
- * WIN_GRANT_HELPER_MUTEX. It logs one line per event to
- * setup\grant-helper.log. */
+/* The background helper, `cordon.exe __grant-helper`: applies the read
+ * grants every user's setup wants (the copies of their records under
+ * %ProgramData%\cordon\grants, machine_dir.h) one at a time, records
+ * each in that user's <SID>.progress.json (grant_progress.h; temp file +
+ * MoveFileEx), resumes from it, and loops until a pass finds nothing
+ * left, picking up a record that setup rewrote meanwhile. One at a time
+ * machine-wide: the mutex WIN_GRANT_HELPER_MUTEX. It logs one line per
+ * event to helper.log in that folder (and to stderr when it has one). */
 #define WIN_GRANT_HELPER_COMMAND "__grant-helper"
 #define WIN_GRANT_HELPER_MUTEX	 L"Global\\CordonReadGrants"
-#define WIN_GRANT_HELPER_LOG	 "grant-helper.log"
 
 /* The helper's exit statuses (nobody waits for a detached helper; the
  * tests and a helper run by hand read them). */
@@ -101,8 +103,9 @@ cordon_code win_setup_status_read(const cordon_resolved *policy, win_setup_statu
 #define WIN_GRANT_HELPER_TEST_STOP_AFTER "CORDON_TEST_GRANT_STOP_AFTER"
 
 /* Called by `cordon setup` (elevated) after it wrote the record: makes
- * the junctions folder (%ProgramData%\cordon\junctions, see
- * win_cwd_junction) and starts the helper detached (no console, no
+ * %ProgramData%\cordon with its grants and junctions folders (or checks
+ * them), copies the record's grants there for this user, and starts the
+ * helper detached (no console, no
  * inherited handles, out of setup's job where Windows allows it, current
  * directory the system directory), and returns at once. A helper already
  * running picks the new record up; the one started here then exits
@@ -121,13 +124,12 @@ cordon_code win_sandbox_group_sid(cordon_sid *out, cordon_error *err);
 bool win_grant_helper_running(void);
 
 /* Whether the sandbox accounts can use path (a canonical working
- * directory) yet, from the record and the progress file, as the user,
- * never elevated. readiness is grant_progress.h's. line is one line for
- * the user when it is not CORDON_GRANT_READY, e.g. "the read grants for
- * the sandbox accounts are still being applied (12 of 41 done): try again
- * in a moment". A progress file that cannot be read counts as nothing
- * done; a missing or unreadable record is an error (setup's status says
- * what to do). */
+ * directory) yet, from this user's record copy and progress file, as the
+ * user, never elevated (state_dir is not read: the files are under
+ * %ProgramData%\cordon\grants; the parameter stays for the run path). readiness is grant_progress.h's. line
+ * is one line for the user when it is not CORDON_GRANT_READY, e.g. "the read grants for the sandbox accounts
+ * are still being applied (12 of 41 done): try again in a moment". A progress file that cannot be read counts
+ * as nothing done; a missing or unreadable record is an error (setup's status says what to do). */
 typedef struct win_grant_status {
 	cordon_grant_readiness readiness;
 	size_t done;
@@ -155,12 +157,6 @@ bool win_grants_done_for(const char *state_dir, const char *path);
  * *junction (UTF-8). CORDON_E_UNSUPPORTED where junctions cannot be made
  * (Wine: error 50), CORDON_E_STATE when setup has not made the folder. */
 cordon_code win_cwd_junction(const char *canonical_dir, char **junction, cordon_error *err);
-
-/* Made by win_grant_helper_start (elevated): the junctions folder,
- * owned by Administrators, with cordon_junction_dir_aces for the user
- * running setup and the sandbox group. Refuses a folder (or a
- * %ProgramData%\cordon) that someone else created first. */
-cordon_code win_junction_dir_prepare(cordon_error *err);
 
 /* ------------------------------------------------ runner.c (runner) */
 

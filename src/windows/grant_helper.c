@@ -1,12 +1,17 @@
 /* The read-grant helper of elevated mode (elevated.h, "read grants"):
- * `cordon.exe __grant-helper --state-dir DIR`, started detached by
- * `cordon setup`, one at a time machine-wide.
+ * `cordon.exe __grant-helper`, started detached by `cordon setup`, one at
+ * a time machine-wide.
  *
  * What it does, and why this way:
- * - The wanted grants come from setup's record (setup\record.json), the
- *   progress from setup\grants.json, which only the helper writes; the
- *   mutex makes it the only writer. Setup never writes grants.json, so
- *   the two never race on one file.
+ * - The wanted grants come from the copy of setup's record that setup
+ *   (elevated) put in %ProgramData%\cordon\grants\<user SID>.record.json,
+ *   the progress is <user SID>.progress.json beside it (machine_dir.h).
+ *   Both are out of reach of the user's unelevated programs: the helper
+ *   is elevated, so what it trusts and where it writes must be, or any of
+ *   the user's programs could make it grant the sandbox group read on
+ *   another user's files. One helper serves every user who ran setup.
+ * - The helper is the only writer of the progress files (the mutex makes
+ *   it the only helper); setup only writes the record copies.
  * - Each step is one security-descriptor write through a handle opened
  *   with FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS (the
  *   Win32 file port of acl_port_win32.c): an entry that became a
@@ -17,11 +22,12 @@
  * - Progress is recorded after every step (temporary file, flushed, then
  *   MoveFileExW over the old one), so a helper killed at any point
  *   resumes at the step it was on; a progress file that cannot be read
- *   is logged and the helper starts from the beginning (adding an ACE
- *   that is there writes nothing) rather than refusing to run.
- * - After a pass it reads the record again: `cordon setup` run meanwhile
- *   (a new root) started a helper that found the mutex taken and left;
- *   this one picks the change up, also after it released the mutex.
+ *   is logged and that user's grants start from the beginning (adding an
+ *   ACE that is there writes nothing) rather than blocking every run.
+ * - After its passes it reads the record copies again: a `cordon setup`
+ *   run meanwhile (a new root) started a helper that found the mutex
+ *   taken and left; this one picks the change up, also after it released
+ *   the mutex.
  * Wine runs this file's plumbing only: Wine stores no DACLs. */
 #include "windows/elevated.h"
 
@@ -36,6 +42,7 @@
 #include "core/error.h"
 #include "core/wincmdline.h"
 #include "windows/acl_prepare.h"
+#include "windows/machine_dir.h"
 #include "windows/plan/acl_apply.h"
 #include "windows/win_internal.h"
 
@@ -43,7 +50,9 @@
 #define PROGRESS_TEMP_SUFFIX ".tmp"
 
 typedef struct grant_helper {
-	char *setup_dir; /* <state>\setup */
+	char *grants_dir;		  /* %ProgramData%\cordon\grants */
+	char user[CORDON_SID_STRING_MAX]; /* whose grants this pass applies */
+	cordon_sid user_sid;
 	cordon_fs_port fs;
 	cordon_sid group;
 	cordon_grant_progress progress;
@@ -54,19 +63,15 @@ typedef struct grant_helper {
 
 /* ------------------------------------------------------------ files */
 
-static char *setup_file(const char *setup_dir, const char *name)
+/* <grants>\<sid><suffix>, or <grants>\<name> when sid is NULL. */
+static char *grants_file(const char *grants_dir, const char *sid, const char *suffix)
 {
-	size_t length = strlen(setup_dir) + strlen(name) + 2;
+	size_t length = strlen(grants_dir) + (sid ? strlen(sid) : 0) + strlen(suffix) + 2;
 	char *path = malloc(length);
 
 	if (path)
-		snprintf(path, length, "%s\\%s", setup_dir, name);
+		snprintf(path, length, "%s\\%s%s", grants_dir, sid ? sid : "", suffix);
 	return path;
-}
-
-static char *setup_dir_of(const char *state_dir)
-{
-	return setup_file(state_dir, WIN_SETUP_DIR);
 }
 
 /* The whole file (allocated, NUL-terminated). *found false when missing. */
@@ -120,8 +125,10 @@ static cordon_code read_whole(const char *path, char **data, size_t *length, boo
 
 /* Writes path whole or not at all: a temporary file beside it, flushed,
  * then moved over it. */
-static cordon_code write_atomic(const char *path, const char *text, cordon_error *err)
+static cordon_code write_atomic(const char *path, const char *text, PSECURITY_DESCRIPTOR descriptor,
+				cordon_error *err)
 {
+	SECURITY_ATTRIBUTES attributes = {sizeof(attributes), descriptor, FALSE};
 	char *temp = malloc(strlen(path) + sizeof(PROGRESS_TEMP_SUFFIX));
 	wchar_t *wide_temp = NULL, *wide = win_wide(path);
 	HANDLE file = INVALID_HANDLE_VALUE;
@@ -138,7 +145,9 @@ static cordon_code write_atomic(const char *path, const char *text, cordon_error
 		code = cordon_fail(err, CORDON_E_NOMEM, "cannot write '%s': out of memory", path);
 		goto out;
 	}
-	file = CreateFileW(wide_temp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	/* The temporary file is made with the final DACL; the move keeps it. */
+	file = CreateFileW(wide_temp, GENERIC_WRITE, 0, &attributes, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL,
+			   NULL);
 	if (file == INVALID_HANDLE_VALUE) {
 		code = win_fail(err, GetLastError(), "cannot write '%s'", temp);
 		goto out;
@@ -177,9 +186,10 @@ static void log_line(grant_helper *h, const char *format, ...)
 	DWORD wrote;
 
 	GetSystemTime(&now);
-	used = snprintf(line, sizeof(line), "%04u-%02u-%02uT%02u:%02u:%02uZ grant-helper %lu: ", now.wYear,
-			now.wMonth, now.wDay, now.wHour, now.wMinute, now.wSecond,
-			(unsigned long)GetCurrentProcessId());
+	used = snprintf(line, sizeof(line),
+			"%04u-%02u-%02uT%02u:%02u:%02uZ grant-helper %lu%s%s: ", now.wYear, now.wMonth,
+			now.wDay, now.wHour, now.wMinute, now.wSecond, (unsigned long)GetCurrentProcessId(),
+			h->user[0] ? " " : "", h->user);
 	va_start(ap, format);
 	vsnprintf(line + used, sizeof(line) - (size_t)used - 1, format, ap);
 	va_end(ap);
@@ -193,7 +203,7 @@ static void log_line(grant_helper *h, const char *format, ...)
 
 static void open_log(grant_helper *h)
 {
-	char *path = setup_file(h->setup_dir, WIN_GRANT_HELPER_LOG);
+	char *path = grants_file(h->grants_dir, NULL, WIN_MACHINE_HELPER_LOG);
 	wchar_t *wide = path ? win_wide(path) : NULL;
 
 	h->log = wide ? CreateFileW(wide, FILE_APPEND_DATA | SYNCHRONIZE, FILE_SHARE_READ | FILE_SHARE_WRITE,
@@ -205,10 +215,10 @@ static void open_log(grant_helper *h)
 
 /* ----------------------------------------------------- record, progress */
 
-static cordon_code load_record(const char *setup_dir, cordon_setup_record *record, bool *found,
-			       cordon_error *err)
+static cordon_code load_record(const char *grants_dir, const char *sid, cordon_setup_record *record,
+			       bool *found, cordon_error *err)
 {
-	char *path = setup_file(setup_dir, WIN_SETUP_RECORD_FILE);
+	char *path = grants_file(grants_dir, sid, WIN_MACHINE_RECORD_SUFFIX);
 	char *text = NULL;
 	size_t length = 0;
 	cordon_code code;
@@ -226,9 +236,10 @@ static cordon_code load_record(const char *setup_dir, cordon_setup_record *recor
 
 /* The progress file, or an empty progress when it is missing or cannot be
  * read (*problem then says why, for the log; "" otherwise). */
-static void load_progress(const char *setup_dir, cordon_grant_progress *progress, char *problem, size_t size)
+static void load_progress(const char *grants_dir, const char *sid, cordon_grant_progress *progress,
+			  char *problem, size_t size)
 {
-	char *path = setup_file(setup_dir, WIN_SETUP_GRANTS_FILE);
+	char *path = grants_file(grants_dir, sid, WIN_MACHINE_PROGRESS_SUFFIX);
 	char *text = NULL;
 	size_t length = 0;
 	bool found = false;
@@ -247,38 +258,39 @@ static void load_progress(const char *setup_dir, cordon_grant_progress *progress
 	free(path);
 }
 
-static cordon_code save_progress(grant_helper *h, cordon_error *err)
+/* Writes text as <grants>\<sid><suffix>, readable by that user. */
+static cordon_code write_user_file(const char *grants_dir, const char *sid, const char *suffix,
+				   const char *text, cordon_error *err)
 {
-	char *path = setup_file(h->setup_dir, WIN_SETUP_GRANTS_FILE);
-	char *text = cordon_grant_progress_render(&h->progress);
+	char *path = grants_file(grants_dir, sid, suffix);
+	PSECURITY_DESCRIPTOR descriptor = NULL;
+	cordon_sid user;
 	cordon_code code;
 
 	if (!path || !text)
-		code = cordon_fail(err, CORDON_E_NOMEM,
-				   "cannot record the read-grant progress: out of memory");
+		code = cordon_fail(err, CORDON_E_NOMEM, "cannot write %s%s: out of memory", sid, suffix);
+	else if (!cordon_sid_parse(sid, &user))
+		code = cordon_fail(err, CORDON_E_INVALID, "cannot write %s%s: not a SID", sid, suffix);
 	else
-		code = write_atomic(path, text, err);
-	free(text);
+		code = win_user_readable_descriptor(&user, &descriptor, err);
+	if (code == CORDON_OK)
+		code = write_atomic(path, text, descriptor, err);
+	if (descriptor)
+		LocalFree(descriptor);
 	free(path);
 	return code;
 }
 
-/* ------------------------------------------------------------ the group */
-
-static cordon_code sid_from_native_text(PSID native, cordon_sid *out, cordon_error *err)
+static cordon_code save_progress(grant_helper *h, cordon_error *err)
 {
-	LPWSTR text = NULL;
-	char *utf8;
-	bool ok;
+	char *text = cordon_grant_progress_render(&h->progress);
+	cordon_code code = write_user_file(h->grants_dir, h->user, WIN_MACHINE_PROGRESS_SUFFIX, text, err);
 
-	if (!ConvertSidToStringSidW(native, &text))
-		return win_fail(err, GetLastError(), "cannot read a SID");
-	utf8 = win_utf8(text, -1);
-	LocalFree(text);
-	ok = utf8 && cordon_sid_parse(utf8, out);
-	free(utf8);
-	return ok ? CORDON_OK : cordon_fail(err, CORDON_E_SYSTEM, "cannot read a SID: malformed");
+	free(text);
+	return code;
 }
+
+/* ------------------------------------------------------------ the group */
 
 cordon_code win_sandbox_group_sid(cordon_sid *out, cordon_error *err)
 {
@@ -307,7 +319,7 @@ cordon_code win_sandbox_group_sid(cordon_sid *out, cordon_error *err)
 			"%s is not a local group on this machine (account type %d); run 'cordon setup' "
 			"--uninstall, remove that account, and set up again",
 			CORDON_SANDBOX_GROUP, (int)use);
-	return sid_from_native_text((PSID)sid, out, err);
+	return win_sid_from_native((PSID)sid, out, err);
 }
 
 /* ------------------------------------------------------------ one step */
@@ -442,10 +454,9 @@ static pass_end run_pass(grant_helper *h, const cordon_setup_record *record, siz
 	return PASS_DONE;
 }
 
-/* Passes until one succeeds at nothing (nothing left, or only failures
- * that failed again). Returns the fingerprint of the record it finished
- * with in finished (64 hex) and whether it stopped early. */
-static pass_end run_until_settled(grant_helper *h, char finished[65], int *status)
+/* Passes for h->user until one succeeds at nothing (nothing left, or
+ * only failures that failed again). */
+static pass_end run_until_settled(grant_helper *h, int *status)
 {
 	for (;;) {
 		cordon_setup_record record;
@@ -454,14 +465,10 @@ static pass_end run_until_settled(grant_helper *h, char finished[65], int *statu
 		size_t succeeded = 0;
 		pass_end end;
 
-		if (load_record(h->setup_dir, &record, &found, &err) != CORDON_OK || !found) {
-			log_line(h, "%s",
-				 found ? err.message
-				       : "no setup record: run 'cordon setup' (as administrator) first");
-			*status = WIN_GRANT_HELPER_EXIT_FAILED;
-			return PASS_FAILED;
+		if (load_record(h->grants_dir, h->user, &record, &found, &err) != CORDON_OK || !found) {
+			log_line(h, "%s", found ? err.message : "its record is gone: skipped");
+			return PASS_DONE;
 		}
-		memcpy(finished, record.fingerprint, 65);
 		end = run_pass(h, &record, &succeeded);
 		if (end == PASS_DONE && succeeded == 0 && h->progress.failed_count == 0 &&
 		    strcmp(h->progress.finished_fingerprint, record.fingerprint) != 0) {
@@ -500,24 +507,102 @@ static HANDLE take_mutex(bool *taken)
 	return mutex;
 }
 
-static bool record_changed_since(grant_helper *h, const char finished[65])
+/* "<sid>=<fingerprint>;" for every user's record copy, in directory
+ * order (allocated; "" when there is none): what the helper applied, to
+ * tell afterwards whether setup wrote a new record meanwhile. */
+static char *records_state(const char *grants_dir)
 {
-	cordon_setup_record record;
-	cordon_error err = {0};
-	bool found = false, changed;
+	char *pattern = grants_file(grants_dir, "*", WIN_MACHINE_RECORD_SUFFIX);
+	wchar_t *wide = pattern ? win_wide(pattern) : NULL;
+	WIN32_FIND_DATAW found;
+	HANDLE search = wide ? FindFirstFileW(wide, &found) : INVALID_HANDLE_VALUE;
+	size_t capacity = 1, used = 0;
+	char *state = calloc(1, 1);
 
-	if (load_record(h->setup_dir, &record, &found, &err) != CORDON_OK || !found)
-		return false;
-	changed = strcmp(record.fingerprint, finished) != 0;
-	cordon_setup_record_free(&record);
-	return changed;
+	while (state && search != INVALID_HANDLE_VALUE) {
+		char *name = win_utf8(found.cFileName, -1);
+		size_t length = name ? strlen(name) : 0, suffix = strlen(WIN_MACHINE_RECORD_SUFFIX);
+		cordon_setup_record record;
+		cordon_error err = {0};
+		bool ok = false, exists = false;
+
+		if (name && length > suffix && !(found.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)) {
+			name[length - suffix] = '\0';
+			ok = load_record(grants_dir, name, &record, &exists, &err) == CORDON_OK && exists;
+		}
+		if (ok) {
+			size_t need = strlen(name) + 66 + 2;
+			char *grown = used + need >= capacity ? realloc(state, capacity = 2 * (used + need))
+							      : state;
+
+			if (grown) {
+				state = grown;
+				used += (size_t)snprintf(state + used, capacity - used, "%s=%s;", name,
+							 record.fingerprint);
+			}
+			cordon_setup_record_free(&record);
+		}
+		free(name);
+		if (!FindNextFileW(search, &found))
+			break;
+	}
+	if (search != INVALID_HANDLE_VALUE)
+		FindClose(search);
+	free(wide);
+	free(pattern);
+	return state;
+}
+
+/* One user's grants: progress loaded, passes, progress freed. */
+static pass_end run_user(grant_helper *h, const char *sid, int *status)
+{
+	char problem[CORDON_ERROR_MESSAGE_MAX];
+	pass_end end;
+
+	snprintf(h->user, sizeof(h->user), "%s", sid);
+	if (!cordon_sid_parse(sid, &h->user_sid)) {
+		log_line(h, "not a SID: its record is ignored");
+		h->user[0] = '\0';
+		return PASS_DONE;
+	}
+	load_progress(h->grants_dir, sid, &h->progress, problem, sizeof(problem));
+	if (problem[0])
+		log_line(h, "%s", problem);
+	log_line(h, "started: %lu grants recorded done, %lu failed, %lu descriptors written so far",
+		 (unsigned long)h->progress.done_count, (unsigned long)h->progress.failed_count,
+		 (unsigned long)h->progress.descriptors_written);
+	end = run_until_settled(h, status);
+	cordon_grant_progress_free(&h->progress);
+	h->user[0] = '\0';
+	return end;
+}
+
+/* Every user's grants, in the order of the record copies' state string. */
+static pass_end run_all(grant_helper *h, const char *state, int *status)
+{
+	const char *cursor = state;
+
+	while (*cursor) {
+		const char *equals = strchr(cursor, '=');
+		const char *end = strchr(cursor, ';');
+		char sid[CORDON_SID_STRING_MAX];
+		pass_end result;
+
+		if (!equals || !end || (size_t)(equals - cursor) >= sizeof(sid))
+			break;
+		memcpy(sid, cursor, (size_t)(equals - cursor));
+		sid[equals - cursor] = '\0';
+		result = run_user(h, sid, status);
+		if (result != PASS_DONE)
+			return result;
+		cursor = end + 1;
+	}
+	return PASS_DONE;
 }
 
 static int helper_usage(void)
 {
-	fprintf(stderr,
-		"cordon: usage: cordon %s --state-dir DIR (started by 'cordon setup'; not meant to be "
-		"run by hand)\n",
+	fprintf(stderr, "cordon: usage: cordon %s (started by 'cordon setup'; not meant to be run by hand)\n",
 		WIN_GRANT_HELPER_COMMAND);
 	return WIN_GRANT_HELPER_EXIT_FAILED;
 }
@@ -537,11 +622,11 @@ static long stop_after_hook(void)
 
 static int helper_run(grant_helper *h)
 {
-	char problem[CORDON_ERROR_MESSAGE_MAX], finished[65] = "";
 	cordon_error err = {0};
 	bool taken = false;
 	HANDLE mutex = take_mutex(&taken);
 	int status = WIN_GRANT_HELPER_EXIT_DONE;
+	char *state = NULL;
 
 	if (!mutex) {
 		log_line(h, "cannot create the mutex Global\\CordonReadGrants (Windows error %lu)",
@@ -561,29 +646,37 @@ static int helper_run(grant_helper *h)
 		CloseHandle(mutex);
 		return WIN_GRANT_HELPER_EXIT_FAILED;
 	}
-	for (;;) {
-		load_progress(h->setup_dir, &h->progress, problem, sizeof(problem));
-		if (problem[0])
-			log_line(h, "%s", problem);
-		log_line(h, "started: %lu grants recorded done, %lu failed, %lu descriptors written so far",
-			 (unsigned long)h->progress.done_count, (unsigned long)h->progress.failed_count,
-			 (unsigned long)h->progress.descriptors_written);
-		pass_end end = run_until_settled(h, finished, &status);
-		cordon_grant_progress_free(&h->progress);
+	state = records_state(h->grants_dir);
+	if (state && !*state) {
+		log_line(h, "no setup record in %s: run 'cordon setup' (as administrator) first",
+			 h->grants_dir);
+		status = WIN_GRANT_HELPER_EXIT_FAILED;
+	}
+	while (state && *state && status == WIN_GRANT_HELPER_EXIT_DONE) {
+		char *after;
+		pass_end end = run_all(h, state, &status);
+
 		if (end == PASS_STOPPED) {
 			/* As if killed: no release, the mutex is abandoned. */
 			CloseHandle(mutex);
+			free(state);
 			return status;
 		}
 		ReleaseMutex(mutex);
-		if (end != PASS_DONE || !record_changed_since(h, finished))
+		after = records_state(h->grants_dir);
+		if (end != PASS_DONE || !after || strcmp(after, state) == 0) {
+			free(after);
 			break;
+		}
+		free(state);
+		state = after;
 		/* Setup wrote a new record while this helper was finishing,
 		 * and the helper it started found the mutex taken. */
 		if (WaitForSingleObject(mutex, 0) != WAIT_OBJECT_0)
 			break;
-		log_line(h, "setup's record changed: another pass");
+		log_line(h, "a setup record changed: another round");
 	}
+	free(state);
 	log_line(h, "finished");
 	CloseHandle(mutex);
 	return status;
@@ -592,23 +685,24 @@ static int helper_run(grant_helper *h)
 int win_grant_helper_main(int argc, char **argv)
 {
 	grant_helper h;
+	cordon_error err = {0};
 	int status;
 
 	memset(&h, 0, sizeof(h));
 	h.log = INVALID_HANDLE_VALUE;
-	if (argc != 4 || strcmp(argv[1], WIN_GRANT_HELPER_COMMAND) != 0 ||
-	    strcmp(argv[2], "--state-dir") != 0 || argv[3][0] == '\0')
+	if (argc != 2 || strcmp(argv[1], WIN_GRANT_HELPER_COMMAND) != 0)
 		return helper_usage();
-	h.setup_dir = setup_dir_of(argv[3]);
-	if (!h.setup_dir)
+	if (win_machine_grants_dir(&h.grants_dir, &err) != CORDON_OK) {
+		fprintf(stderr, "cordon: %s\n", err.message);
 		return WIN_GRANT_HELPER_EXIT_FAILED;
+	}
 	h.fs = cordon_win_fs_port();
 	h.stop_after = stop_after_hook();
 	open_log(&h);
 	status = helper_run(&h);
 	if (h.log != INVALID_HANDLE_VALUE)
 		CloseHandle(h.log);
-	free(h.setup_dir);
+	free(h.grants_dir);
 	return status;
 }
 
@@ -635,10 +729,10 @@ static char *own_executable(void)
 	return NULL;
 }
 
-static cordon_code spawn_detached(const char *state_dir, cordon_error *err)
+static cordon_code spawn_detached(cordon_error *err)
 {
 	char *exe = own_executable();
-	const char *argv[] = {exe, WIN_GRANT_HELPER_COMMAND, "--state-dir", state_dir, NULL};
+	const char *argv[] = {exe, WIN_GRANT_HELPER_COMMAND, NULL};
 	char *line = exe ? cordon_win_command_line(argv, err) : NULL;
 	wchar_t *wide_exe = exe ? win_wide(exe) : NULL, *wide_line = line ? win_wide(line) : NULL;
 	wchar_t system_dir[MAX_PATH];
@@ -691,17 +785,63 @@ out:
 	return code;
 }
 
+/* Copies setup's record (<state>\setup\record.json, just written by
+ * setup) to the grants folder as <user SID>.record.json, after parsing
+ * it: what the elevated helper trusts is the copy, which the user's
+ * unelevated programs cannot change. */
+static cordon_code hand_over_record(const char *state_dir, const char *grants_dir, cordon_error *err)
+{
+	size_t length = strlen(state_dir) + sizeof(WIN_SETUP_DIR) + sizeof(WIN_SETUP_RECORD_FILE) + 2;
+	char *path = malloc(length), *text = NULL, *rendered = NULL;
+	char sid[CORDON_SID_STRING_MAX];
+	cordon_setup_record record;
+	cordon_sid user;
+	size_t size = 0;
+	bool found = false;
+	cordon_code code;
+
+	memset(&record, 0, sizeof(record));
+	if (!path)
+		return cordon_fail(err, CORDON_E_NOMEM, "cannot hand the read grants over: out of memory");
+	snprintf(path, length, "%s\\%s\\%s", state_dir, WIN_SETUP_DIR, WIN_SETUP_RECORD_FILE);
+	code = read_whole(path, &text, &size, &found, err);
+	if (code == CORDON_OK && !found)
+		code = cordon_fail(err, CORDON_E_STATE,
+				   "cannot start the read-grant helper: setup's record %s is missing", path);
+	if (code == CORDON_OK)
+		code = cordon_setup_record_parse(text, size, &record, err);
+	if (code == CORDON_OK)
+		code = win_current_user_sid(&user, err);
+	if (code == CORDON_OK && !cordon_sid_format(&user, sid, sizeof(sid)))
+		code = cordon_fail(err, CORDON_E_SYSTEM, "cannot spell this user's SID");
+	if (code == CORDON_OK && !(rendered = cordon_setup_record_render(&record)))
+		code = cordon_fail(err, CORDON_E_NOMEM, "cannot hand the read grants over: out of memory");
+	if (code == CORDON_OK)
+		code = write_user_file(grants_dir, sid, WIN_MACHINE_RECORD_SUFFIX, rendered, err);
+	cordon_setup_record_free(&record);
+	free(rendered);
+	free(text);
+	free(path);
+	return code;
+}
+
 cordon_code win_grant_helper_start(const char *state_dir, cordon_error *err)
 {
+	char *grants_dir = NULL;
 	cordon_code code;
 
 	if (!state_dir || !*state_dir)
 		return cordon_fail(err, CORDON_E_INVALID,
 				   "cannot start the read-grant helper: no state directory");
-	code = win_junction_dir_prepare(err);
-	if (code != CORDON_OK)
-		return code;
-	return spawn_detached(state_dir, err);
+	code = win_machine_dirs_prepare(err);
+	if (code == CORDON_OK)
+		code = win_machine_grants_dir(&grants_dir, err);
+	if (code == CORDON_OK)
+		code = hand_over_record(state_dir, grants_dir, err);
+	if (code == CORDON_OK)
+		code = spawn_detached(err);
+	free(grants_dir);
+	return code;
 }
 
 /* ------------------------------------------------------------- queries */
@@ -760,27 +900,37 @@ static void status_line(win_grant_status *status, const cordon_grant_coverage *c
 cordon_code win_grants_status_for(const char *state_dir, const char *path, win_grant_status *status,
 				  cordon_error *err)
 {
-	char *setup_dir = state_dir ? setup_dir_of(state_dir) : NULL;
-	char problem[CORDON_ERROR_MESSAGE_MAX];
+	char problem[CORDON_ERROR_MESSAGE_MAX], sid[CORDON_SID_STRING_MAX];
+	char *grants_dir = NULL;
 	cordon_setup_record record;
 	cordon_grant_progress progress;
 	cordon_grant_coverage coverage;
+	cordon_sid user;
 	bool found = false;
 	cordon_code code;
 
+	(void)state_dir; /* the files live under %ProgramData%\cordon\grants (machine_dir.h) */
 	memset(status, 0, sizeof(*status));
-	if (!setup_dir || !path)
+	memset(&record, 0, sizeof(record));
+	if (!path)
 		return cordon_fail(err, CORDON_E_INVALID,
 				   "cannot tell the read grants' progress: no path given");
-	code = load_record(setup_dir, &record, &found, err);
+	code = win_current_user_sid(&user, err);
+	if (code == CORDON_OK && !cordon_sid_format(&user, sid, sizeof(sid)))
+		code = cordon_fail(err, CORDON_E_SYSTEM, "cannot spell this user's SID");
+	if (code == CORDON_OK)
+		code = win_machine_grants_dir(&grants_dir, err);
+	if (code == CORDON_OK)
+		code = load_record(grants_dir, sid, &record, &found, err);
 	if (code == CORDON_OK && !found)
 		code = cordon_fail(err, CORDON_E_STATE,
-				   "elevated mode is not set up: run 'cordon setup' once, as administrator");
+				   "elevated mode is not set up for this user: run 'cordon setup' once, as "
+				   "administrator");
 	if (code != CORDON_OK) {
-		free(setup_dir);
+		free(grants_dir);
 		return code;
 	}
-	load_progress(setup_dir, &progress, problem, sizeof(problem));
+	load_progress(grants_dir, sid, &progress, problem, sizeof(problem));
 	coverage = cordon_grant_coverage_of(record.grants, record.grant_count, &progress, path);
 	status->readiness = coverage.readiness;
 	status->done = coverage.done;
@@ -789,7 +939,7 @@ cordon_code win_grants_status_for(const char *state_dir, const char *path, win_g
 	status_line(status, &coverage, path);
 	cordon_grant_progress_free(&progress);
 	cordon_setup_record_free(&record);
-	free(setup_dir);
+	free(grants_dir);
 	return CORDON_OK;
 }
 

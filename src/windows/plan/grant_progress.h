@@ -4,12 +4,12 @@
  * (src/windows/grant_helper.c) reads and writes the file and applies the
  * steps.
  *
- * Two files, two writers:
- * - setup\record.json (setup_plan.h's record, written by `cordon setup`)
- *   holds the wanted grants: every grant of the plan's end state.
- * - setup\grants.json (this file's format, written only by the helper,
- *   which a machine-wide mutex makes the only one running) holds the
- *   grants applied so far and the ones that failed.
+ * Two files per user, two writers (src/windows/machine_dir.h says where):
+ * - the record (setup_plan.h's, copied there by `cordon setup`) holds the
+ *   wanted grants: every grant of the plan's end state.
+ * - the progress (this file's format, written only by the helper, which
+ *   a machine-wide mutex makes the only one running) holds the grants
+ *   applied so far and the ones that failed.
  * What is left is the difference: grants wanted and not done are added,
  * grants done and no longer wanted are removed. A changed plan (a new
  * root, a store newly excluded, a child that became split) therefore
