@@ -45,7 +45,7 @@ static void apply_steps(cordon_grant_progress *progress, const cordon_grant_work
 		assert_true(cordon_grant_progress_mark(progress, &work->steps[i], true, NULL));
 }
 
-static void test_fresh_order_lists_then_roots_then_profile(void **state)
+static void test_fresh_order_roots_then_lists_then_profile(void **state)
 {
 	cordon_grant_work work;
 
@@ -54,14 +54,19 @@ static void test_fresh_order_lists_then_roots_then_profile(void **state)
 	assert_int_equal(work.step_count, 6);
 	assert_int_equal(work.wanted_count, 6);
 	assert_int_equal(work.wanted_done, 0);
-	/* The two cheap list grants first, then the root, then the profile's trees. */
-	assert_string_equal(work.steps[0].grant.path, PROFILE);
-	assert_int_equal(work.steps[0].grant.kind, CORDON_READ_GRANT_LIST);
-	assert_string_equal(work.steps[1].grant.path, PROFILE "\\.config");
-	assert_string_equal(work.steps[2].grant.path, "D:\\work");
-	assert_int_equal(work.steps[2].grant.source, CORDON_READ_GRANT_ROOT);
-	assert_string_equal(work.steps[3].grant.path, PROFILE "\\.config\\git");
-	assert_string_equal(work.steps[5].grant.path, PROFILE "\\source");
+	/* What makes the roots readable first (source holds the root
+	 * source\proj; D:\work is one), in the record's order; then the
+	 * list grants; then the other profile trees. */
+	assert_string_equal(work.steps[0].grant.path, PROFILE "\\source");
+	assert_int_equal(work.steps[0].grant.source, CORDON_READ_GRANT_ROOT);
+	assert_string_equal(work.steps[1].grant.path, "D:\\work");
+	assert_int_equal(work.steps[1].grant.source, CORDON_READ_GRANT_ROOT);
+	assert_string_equal(work.steps[2].grant.path, PROFILE);
+	assert_int_equal(work.steps[2].grant.kind, CORDON_READ_GRANT_LIST);
+	assert_string_equal(work.steps[3].grant.path, PROFILE "\\.config");
+	assert_string_equal(work.steps[4].grant.path, PROFILE "\\.config\\git");
+	assert_int_equal(work.steps[4].grant.source, CORDON_READ_GRANT_PROFILE);
+	assert_string_equal(work.steps[5].grant.path, PROFILE "\\Documents");
 	for (size_t i = 0; i < work.step_count; i++)
 		assert_false(work.steps[i].remove);
 	cordon_grant_work_free(&work);
@@ -90,7 +95,8 @@ static void test_round_trip(void **state)
 	assert_int_equal(back.done_count, 3);
 	assert_int_equal(back.failed_count, 1);
 	assert_int_equal(back.descriptors_written, 3);
-	assert_string_equal(back.done[2].path, "D:\\work");
+	assert_string_equal(back.done[1].path, "D:\\work");
+	assert_string_equal(back.done[2].path, PROFILE);
 	assert_string_equal(back.failed[0].error, "cannot open it: Windows error 5");
 	assert_memory_equal(back.finished_fingerprint, progress.finished_fingerprint, 65);
 	again = cordon_grant_progress_render(&back);
@@ -250,14 +256,14 @@ static void test_failure_is_recorded_then_cleared(void **state)
 	(void)state;
 	cordon_grant_progress_init(&progress);
 	build(&progress, &work);
-	apply_steps(&progress, &work, 2);
-	/* D:\work (step 2) fails: the runner is told why. */
-	assert_true(cordon_grant_progress_mark(&progress, &work.steps[2], false,
+	apply_steps(&progress, &work, 1);
+	/* D:\work (step 1) fails: the runner is told why. */
+	assert_true(cordon_grant_progress_mark(&progress, &work.steps[1], false,
 					       "cannot open D:\\work: Windows error 32"));
 	coverage = cordon_grant_coverage_of(wanted, WANTED_COUNT, &progress, "D:\\work\\sub");
 	assert_int_equal(coverage.readiness, CORDON_GRANT_FAILED);
 	assert_string_equal(coverage.failure, "cannot open D:\\work: Windows error 32");
-	assert_true(cordon_grant_progress_mark(&progress, &work.steps[2], true, NULL));
+	assert_true(cordon_grant_progress_mark(&progress, &work.steps[1], true, NULL));
 	assert_int_equal(progress.failed_count, 0);
 	coverage = cordon_grant_coverage_of(wanted, WANTED_COUNT, &progress, "D:\\work\\sub");
 	assert_int_equal(coverage.readiness, CORDON_GRANT_READY);
@@ -316,7 +322,7 @@ static void test_coverage_of_a_working_directory(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fresh_order_lists_then_roots_then_profile),
+		cmocka_unit_test(test_fresh_order_roots_then_lists_then_profile),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_resume_applies_each_step_once),
 		cmocka_unit_test(test_changed_plan_keeps_what_is_still_wanted),

@@ -129,8 +129,8 @@ first=$(written "$work/err")
 check "first helper stops after 3 steps (test hook, as if killed): status 0, 3 SetSecurityInfo calls" \
 	test "$status" = 0 -a "$first" = 3
 check "  ... the progress file holds those 3 as done" test "$(done_count "$grants" $alice)" = 3
-check "  ... the list grant first, then the root (d3), then the profile trees" \
-	test "$(grep -o 'granted [a-z]* Z:[^:]*' "$work/err" | sed 's/.*tree1//' | tr '\n' ' ')" = ' \d3 \d1 '
+check "  ... the root's tree grant (d3) first, then the list grant, then the other trees" \
+	test "$(grep -o 'granted [a-z]* Z:[^:]*' "$work/err" | sed 's/.*tree1//' | tr '\n' ' ')" = '\d3  \d1 '
 cp "$work/err" "$work/first.log"
 helper "$grants"
 status=$?

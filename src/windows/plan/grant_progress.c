@@ -219,10 +219,12 @@ void cordon_grant_work_free(cordon_grant_work *work)
 	memset(work, 0, sizeof(*work));
 }
 
-static bool is_root(const char *path, const char *const *roots, size_t root_count)
+/* Whether a tree grant on path is what makes a root readable: the root
+ * itself, or a profile child holding it. */
+static bool covers_root(const char *path, const char *const *roots, size_t root_count)
 {
 	for (size_t i = 0; i < root_count; i++)
-		if (winpath_compare(path, roots[i]) == 0)
+		if (winpath_is_within(roots[i], path))
 			return true;
 	return false;
 }
@@ -242,15 +244,17 @@ static bool push_work(cordon_grant_work *work, bool remove, const cordon_read_gr
 	return true;
 }
 
-/* The additions of one ordering class (0 list, 1 root tree, 2 other tree). */
+/* The additions of one ordering class (0 tree grants covering a root,
+ * 1 list grants, 2 other tree grants). */
 static bool push_additions(cordon_grant_work *work, int class_wanted, const cordon_read_grant_state *wanted,
 			   size_t wanted_count, const char *const *roots, size_t root_count,
 			   const cordon_grant_progress *progress)
 {
 	for (size_t i = 0; i < wanted_count; i++) {
 		const cordon_read_grant_state *grant = &wanted[i];
-		bool root = is_root(grant->path, roots, root_count);
-		int class_of = grant->kind == CORDON_READ_GRANT_LIST ? 0 : root ? 1 : 2;
+		bool root =
+			grant->kind == CORDON_READ_GRANT_TREE && covers_root(grant->path, roots, root_count);
+		int class_of = root ? 0 : grant->kind == CORDON_READ_GRANT_LIST ? 1 : 2;
 		bool duplicate = false;
 
 		if (class_of != class_wanted || find_done(progress, grant->path, grant->kind) >= 0)
@@ -288,7 +292,7 @@ cordon_code cordon_grant_work_build(const cordon_read_grant_state *wanted, size_
 		const cordon_read_grant_state *grant = &progress->done[i];
 
 		if (!is_wanted(wanted, wanted_count, grant->path, grant->kind))
-			ok = push_work(work, true, grant, is_root(grant->path, roots, root_count));
+			ok = push_work(work, true, grant, covers_root(grant->path, roots, root_count));
 	}
 	for (int class_of = 0; class_of < 3 && ok; class_of++)
 		ok = push_additions(work, class_of, wanted, wanted_count, roots, root_count, progress);

@@ -58,18 +58,19 @@ cordon_code cordon_grant_progress_parse(const char *text, size_t length, cordon_
 /* What is left to do. */
 typedef struct cordon_grant_work {
 	/* Removals first (grants done and no longer wanted), then additions
-	 * in the order that makes runs usable soonest: list grants (one
-	 * directory each, the profile's and the split directories', which
-	 * tools walking up from the working directory need), then the
-	 * roots' tree grants, then the profile's tree grants. */
+	 * in the order that makes runs usable soonest: the tree grants that
+	 * make a root readable (the root's own, or the profile child holding
+	 * it), so a run can start, through the junction if need be; then the
+	 * list grants (the profile and split directories, which the real
+	 * path's ancestors need); then the other tree grants. source is
+	 * CORDON_READ_GRANT_ROOT for the first kind. */
 	cordon_read_grant_step *steps; /* paths owned */
 	size_t step_count;
 	size_t wanted_count; /* M of "N of M" */
 	size_t wanted_done;  /* N: wanted grants already done */
 } cordon_grant_work;
 
-/* wanted: the record's grants; roots: the record's roots (a tree grant on
- * one of them is ordered before the profile's). */
+/* wanted: the record's grants; roots: the record's roots. */
 cordon_code cordon_grant_work_build(const cordon_read_grant_state *wanted, size_t wanted_count,
 				    const char *const *roots, size_t root_count,
 				    const cordon_grant_progress *progress, cordon_grant_work *work,
