@@ -112,6 +112,10 @@ cordon_code win_setup_status_read(const cordon_resolved *policy, win_setup_statu
  * with WIN_GRANT_HELPER_EXIT_BUSY. */
 cordon_code win_grant_helper_start(const char *state_dir, cordon_error *err);
 
+/* Starts `cordon.exe __grant-helper` detached (spawn_grant_helper.c);
+ * win_grant_helper_start calls it after handing the record over. */
+cordon_code win_grant_helper_spawn(cordon_error *err);
+
 /* `cordon.exe __grant-helper ...`: the helper's entry point. Returns the
  * process exit status. */
 int win_grant_helper_main(int argc, char **argv);

@@ -40,7 +40,6 @@
 #include <time.h>
 
 #include "core/error.h"
-#include "core/wincmdline.h"
 #include "windows/acl_prepare.h"
 #include "windows/machine_dir.h"
 #include "windows/plan/acl_apply.h"
@@ -708,83 +707,6 @@ int win_grant_helper_main(int argc, char **argv)
 
 /* ------------------------------------------------------------- start */
 
-static char *own_executable(void)
-{
-	DWORD capacity = MAX_PATH;
-
-	for (int attempt = 0; attempt < 6; attempt++, capacity *= 2) {
-		wchar_t *buffer = malloc(capacity * sizeof(wchar_t));
-		DWORD length = buffer ? GetModuleFileNameW(NULL, buffer, capacity) : 0;
-		char *utf8;
-
-		if (length > 0 && length < capacity) {
-			utf8 = win_utf8(buffer, (int)length);
-			free(buffer);
-			return utf8;
-		}
-		free(buffer);
-		if (length == 0)
-			return NULL;
-	}
-	return NULL;
-}
-
-static cordon_code spawn_detached(cordon_error *err)
-{
-	char *exe = own_executable();
-	const char *argv[] = {exe, WIN_GRANT_HELPER_COMMAND, NULL};
-	char *line = exe ? cordon_win_command_line(argv, err) : NULL;
-	wchar_t *wide_exe = exe ? win_wide(exe) : NULL, *wide_line = line ? win_wide(line) : NULL;
-	wchar_t system_dir[MAX_PATH];
-	STARTUPINFOW startup;
-	PROCESS_INFORMATION process;
-	DWORD flags = DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP | CREATE_BREAKAWAY_FROM_JOB;
-	cordon_code code = CORDON_OK;
-	BOOL started;
-
-	if (!exe) {
-		code = win_fail(err, GetLastError(),
-				"cannot start the read-grant helper: cordon cannot find its own "
-				"executable");
-		goto out;
-	}
-	if (!line) /* err says why */
-		code = CORDON_E_INVALID;
-	else if (!wide_exe || !wide_line)
-		code = cordon_fail(err, CORDON_E_NOMEM, "cannot start the read-grant helper: out of memory");
-	if (code != CORDON_OK)
-		goto out;
-	memset(&startup, 0, sizeof(startup));
-	startup.cb = sizeof(startup);
-	/* No console and no standard handles: nothing of setup's is held
-	 * open (a pipe reader would otherwise wait for the helper). */
-	startup.dwFlags = STARTF_USESTDHANDLES;
-	if (!GetSystemDirectoryW(system_dir, MAX_PATH))
-		system_dir[0] = L'\0';
-	started = CreateProcessW(wide_exe, wide_line, NULL, NULL, FALSE, flags, NULL,
-				 system_dir[0] ? system_dir : NULL, &startup, &process);
-	if (!started && GetLastError() == ERROR_ACCESS_DENIED) {
-		/* setup runs in a job that does not allow breaking away: the
-		 * helper then lives as long as that job does, and a later
-		 * 'cordon setup' resumes what it left. */
-		flags &= ~(DWORD)CREATE_BREAKAWAY_FROM_JOB;
-		started = CreateProcessW(wide_exe, wide_line, NULL, NULL, FALSE, flags, NULL,
-					 system_dir[0] ? system_dir : NULL, &startup, &process);
-	}
-	if (!started) {
-		code = win_fail(err, GetLastError(), "cannot start the read-grant helper '%s'", exe);
-		goto out;
-	}
-	CloseHandle(process.hThread);
-	CloseHandle(process.hProcess);
-out:
-	free(wide_line);
-	free(wide_exe);
-	free(line);
-	free(exe);
-	return code;
-}
-
 /* Copies setup's record (<state>\setup\record.json, just written by
  * setup) to the grants folder as <user SID>.record.json, after parsing
  * it: what the elevated helper trusts is the copy, which the user's
@@ -839,7 +761,7 @@ cordon_code win_grant_helper_start(const char *state_dir, cordon_error *err)
 	if (code == CORDON_OK)
 		code = hand_over_record(state_dir, grants_dir, err);
 	if (code == CORDON_OK)
-		code = spawn_detached(err);
+		code = win_grant_helper_spawn(err);
 	free(grants_dir);
 	return code;
 }
