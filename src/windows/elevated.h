@@ -111,6 +111,10 @@ cordon_code win_setup_status_read(const cordon_resolved *policy, win_setup_statu
  * running picks the new record up; the one started here then exits
  * with WIN_GRANT_HELPER_EXIT_BUSY. */
 cordon_code win_grant_helper_start(const char *state_dir, cordon_error *err);
+/* The same from the record setup holds in memory: preferred, since
+ * win_grant_helper_start reads back a file the user's unelevated programs
+ * could have replaced in the moment since setup wrote it. */
+cordon_code win_grant_helper_start_with(const cordon_setup_record *record, cordon_error *err);
 
 /* Starts `cordon.exe __grant-helper` detached (spawn_grant_helper.c);
  * win_grant_helper_start calls it after handing the record over. */

@@ -707,24 +707,60 @@ int win_grant_helper_main(int argc, char **argv)
 
 /* ------------------------------------------------------------- start */
 
-/* Copies setup's record (<state>\setup\record.json, just written by
- * setup) to the grants folder as <user SID>.record.json, after parsing
- * it: what the elevated helper trusts is the copy, which the user's
- * unelevated programs cannot change. */
-static cordon_code hand_over_record(const char *state_dir, const char *grants_dir, cordon_error *err)
+/* Writes record to the grants folder as <user SID>.record.json: what the
+ * elevated helper trusts is this copy, which the user's unelevated
+ * programs cannot change. */
+static cordon_code hand_over(const cordon_setup_record *record, const char *grants_dir, cordon_error *err)
 {
-	size_t length = strlen(state_dir) + sizeof(WIN_SETUP_DIR) + sizeof(WIN_SETUP_RECORD_FILE) + 2;
-	char *path = malloc(length), *text = NULL, *rendered = NULL;
 	char sid[CORDON_SID_STRING_MAX];
-	cordon_setup_record record;
+	char *rendered = NULL;
 	cordon_sid user;
+	cordon_code code = win_current_user_sid(&user, err);
+
+	if (code == CORDON_OK && !cordon_sid_format(&user, sid, sizeof(sid)))
+		code = cordon_fail(err, CORDON_E_SYSTEM, "cannot spell this user's SID");
+	if (code == CORDON_OK && !(rendered = cordon_setup_record_render(record)))
+		code = cordon_fail(err, CORDON_E_NOMEM, "cannot hand the read grants over: out of memory");
+	if (code == CORDON_OK)
+		code = write_user_file(grants_dir, sid, WIN_MACHINE_RECORD_SUFFIX, rendered, err);
+	free(rendered);
+	return code;
+}
+
+cordon_code win_grant_helper_start_with(const cordon_setup_record *record, cordon_error *err)
+{
+	char *grants_dir = NULL;
+	cordon_code code;
+
+	if (!record)
+		return cordon_fail(err, CORDON_E_INVALID, "cannot start the read-grant helper: no record");
+	code = win_machine_dirs_prepare(err);
+	if (code == CORDON_OK)
+		code = win_machine_grants_dir(&grants_dir, err);
+	if (code == CORDON_OK)
+		code = hand_over(record, grants_dir, err);
+	if (code == CORDON_OK)
+		code = win_grant_helper_spawn(err);
+	free(grants_dir);
+	return code;
+}
+
+cordon_code win_grant_helper_start(const char *state_dir, cordon_error *err)
+{
+	size_t length =
+		state_dir ? strlen(state_dir) + sizeof(WIN_SETUP_DIR) + sizeof(WIN_SETUP_RECORD_FILE) + 2 : 0;
+	char *path = length ? malloc(length) : NULL, *text = NULL;
+	cordon_setup_record record;
 	size_t size = 0;
 	bool found = false;
 	cordon_code code;
 
 	memset(&record, 0, sizeof(record));
+	if (!state_dir || !*state_dir)
+		return cordon_fail(err, CORDON_E_INVALID,
+				   "cannot start the read-grant helper: no state directory");
 	if (!path)
-		return cordon_fail(err, CORDON_E_NOMEM, "cannot hand the read grants over: out of memory");
+		return cordon_fail(err, CORDON_E_NOMEM, "cannot start the read-grant helper: out of memory");
 	snprintf(path, length, "%s\\%s\\%s", state_dir, WIN_SETUP_DIR, WIN_SETUP_RECORD_FILE);
 	code = read_whole(path, &text, &size, &found, err);
 	if (code == CORDON_OK && !found)
@@ -733,36 +769,10 @@ static cordon_code hand_over_record(const char *state_dir, const char *grants_di
 	if (code == CORDON_OK)
 		code = cordon_setup_record_parse(text, size, &record, err);
 	if (code == CORDON_OK)
-		code = win_current_user_sid(&user, err);
-	if (code == CORDON_OK && !cordon_sid_format(&user, sid, sizeof(sid)))
-		code = cordon_fail(err, CORDON_E_SYSTEM, "cannot spell this user's SID");
-	if (code == CORDON_OK && !(rendered = cordon_setup_record_render(&record)))
-		code = cordon_fail(err, CORDON_E_NOMEM, "cannot hand the read grants over: out of memory");
-	if (code == CORDON_OK)
-		code = write_user_file(grants_dir, sid, WIN_MACHINE_RECORD_SUFFIX, rendered, err);
+		code = win_grant_helper_start_with(&record, err);
 	cordon_setup_record_free(&record);
-	free(rendered);
 	free(text);
 	free(path);
-	return code;
-}
-
-cordon_code win_grant_helper_start(const char *state_dir, cordon_error *err)
-{
-	char *grants_dir = NULL;
-	cordon_code code;
-
-	if (!state_dir || !*state_dir)
-		return cordon_fail(err, CORDON_E_INVALID,
-				   "cannot start the read-grant helper: no state directory");
-	code = win_machine_dirs_prepare(err);
-	if (code == CORDON_OK)
-		code = win_machine_grants_dir(&grants_dir, err);
-	if (code == CORDON_OK)
-		code = hand_over_record(state_dir, grants_dir, err);
-	if (code == CORDON_OK)
-		code = win_grant_helper_spawn(err);
-	free(grants_dir);
 	return code;
 }
 
