@@ -136,6 +136,10 @@ int main(int argc, char **argv)
 	 * account): not a command for people, so not in the parser. */
 	if (argc >= 2 && strcmp(argv[1], "__runner") == 0)
 		return win_runner_main(argc, argv);
+	/* Started by 'cordon setup', detached: not a command for users, so
+	 * not in the parser's table or the help. */
+	if (argc >= 2 && strcmp(argv[1], WIN_GRANT_HELPER_COMMAND) == 0)
+		return win_grant_helper_main(argc, argv);
 #endif
 
 	switch (cli_args_parse(argc, argv, &args, message)) {

@@ -488,7 +488,7 @@ static void win_close(void *context, cordon_fs_handle *handle)
 	}
 }
 
-static cordon_fs_port win_fs_port(void)
+cordon_fs_port cordon_win_fs_port(void)
 {
 	cordon_fs_port fs = {
 		.context = NULL,
@@ -838,7 +838,7 @@ cordon_code cordon_win_acl_prepare(const cordon_win_acl_request *request, cordon
 				   cordon_error *err)
 {
 	uint8_t secret[CORDON_CAPSID_SECRET_BYTES];
-	cordon_fs_port fs = win_fs_port();
+	cordon_fs_port fs = cordon_win_fs_port();
 	cordon_state_port state_port;
 	cordon_acl_inputs inputs;
 	win_state state;

@@ -54,6 +54,12 @@ cordon_code cordon_win_acl_prepare(const cordon_win_acl_request *request, cordon
 				   cordon_error *err);
 void cordon_win_acl_outcome_free(cordon_win_acl_outcome *out);
 
+/* The Win32 file port the engine runs on (objects opened without
+ * following reparse points, DACLs read and written through the handle
+ * with GetSecurityInfo / SetSecurityInfo). The read-grant helper applies
+ * its steps through it too. */
+cordon_fs_port cordon_win_fs_port(void);
+
 /* Plumbing check and diagnostics: builds the ACL the Win32 port would
  * write for these ACEs (protected DACL), has Windows render it as SDDL
  * (*sddl, allocated) and parse that SDDL back into a security

@@ -22,7 +22,11 @@
  *   setup\online.dpapi      the online account's password, CryptProtectData
  *                           (user scope: only the installing user can
  *                           recover it)
- *   setup\grants.json       the read-grant helper's progress
+ *
+ * The read-grant helper runs elevated, so what it trusts and writes is
+ * not here (the user's unelevated programs can write here) but under
+ * %ProgramData%\cordon\grants: a copy of the record's grants, and the
+ * helper's progress (machine_dir.h).
  *
  * Only src/windows includes this. */
 #ifndef CORDON_WINDOWS_ELEVATED_H
@@ -35,11 +39,11 @@
 
 #include "cordon.h"
 #include "windows/plan/account_plan.h"
+#include "windows/plan/grant_progress.h"
 #include "windows/plan/setup_plan.h"
 
 #define WIN_SETUP_DIR		  "setup"
 #define WIN_SETUP_RECORD_FILE	  "record.json"
-#define WIN_SETUP_GRANTS_FILE	  "grants.json"
 #define WIN_SETUP_PASSWORD_SUFFIX ".dpapi"
 
 /* ------------------------------------------------- setup_store.c (setup) */
@@ -70,6 +74,103 @@ typedef struct win_setup_status {
 } win_setup_status;
 
 cordon_code win_setup_status_read(const cordon_resolved *policy, win_setup_status *status, cordon_error *err);
+
+/* ------------------------------------- grant_helper.c (read grants) */
+
+/* The background helper, `cordon.exe __grant-helper`: applies the read
+ * grants every user's setup wants (the copies of their records under
+ * %ProgramData%\cordon\grants, machine_dir.h) one at a time, records
+ * each in that user's <SID>.progress.json (grant_progress.h; temp file +
+ * MoveFileEx), resumes from it, and loops until a pass finds nothing
+ * left, picking up a record that setup rewrote meanwhile. One at a time
+ * machine-wide: the mutex WIN_GRANT_HELPER_MUTEX. It logs one line per
+ * event to helper.log in that folder (and to stderr when it has one). */
+#define WIN_GRANT_HELPER_COMMAND "__grant-helper"
+#define WIN_GRANT_HELPER_MUTEX	 L"Global\\CordonReadGrants"
+
+/* The helper's exit statuses (nobody waits for a detached helper; the
+ * tests and a helper run by hand read them). */
+#define WIN_GRANT_HELPER_EXIT_DONE   0	 /* nothing left, or only failures recorded */
+#define WIN_GRANT_HELPER_EXIT_BUSY   3	 /* another helper holds the mutex: it does the work */
+#define WIN_GRANT_HELPER_EXIT_FAILED 125 /* could not run at all (no record, no group, bad usage) */
+
+/* Test hooks, read from the environment by the helper only (it runs as
+ * the administrator who started setup, so they grant nothing new):
+ * the group SID to grant instead of looking up CordonSandboxUsers (Wine
+ * has no local groups), and a step count after which the helper exits as
+ * if killed (right after recording that step). */
+#define WIN_GRANT_HELPER_TEST_GROUP_SID	 "CORDON_TEST_GRANT_GROUP_SID"
+#define WIN_GRANT_HELPER_TEST_STOP_AFTER "CORDON_TEST_GRANT_STOP_AFTER"
+
+/* Called by `cordon setup` (elevated) after it wrote the record: makes
+ * %ProgramData%\cordon with its grants and junctions folders (or checks
+ * them), copies the record's grants there for this user, and starts the
+ * helper detached (no console, no
+ * inherited handles, out of setup's job where Windows allows it, current
+ * directory the system directory), and returns at once. A helper already
+ * running picks the new record up; the one started here then exits
+ * with WIN_GRANT_HELPER_EXIT_BUSY. */
+cordon_code win_grant_helper_start(const char *state_dir, cordon_error *err);
+/* The same from the record setup holds in memory: preferred, since
+ * win_grant_helper_start reads back a file the user's unelevated programs
+ * could have replaced in the moment since setup wrote it. */
+cordon_code win_grant_helper_start_with(const cordon_setup_record *record, cordon_error *err);
+
+/* Starts `cordon.exe __grant-helper` detached (spawn_grant_helper.c);
+ * win_grant_helper_start calls it after handing the record over. */
+cordon_code win_grant_helper_spawn(cordon_error *err);
+
+/* `cordon.exe __grant-helper ...`: the helper's entry point. Returns the
+ * process exit status. */
+int win_grant_helper_main(int argc, char **argv);
+
+/* The sandbox group's SID (CordonSandboxUsers, which must be a local
+ * group: SidTypeAlias), or WIN_GRANT_HELPER_TEST_GROUP_SID's. */
+cordon_code win_sandbox_group_sid(cordon_sid *out, cordon_error *err);
+
+/* Whether a helper is running now (the mutex exists). */
+bool win_grant_helper_running(void);
+
+/* Whether the sandbox accounts can use path (a canonical working
+ * directory) yet, from this user's record copy and progress file, as the
+ * user, never elevated (state_dir is not read: the files are under
+ * %ProgramData%\cordon\grants; the parameter stays for the run path). readiness is grant_progress.h's. line
+ * is one line for the user when it is not CORDON_GRANT_READY, e.g. "the read grants for the sandbox accounts
+ * are still being applied (12 of 41 done): try again in a moment". A progress file that cannot be read counts
+ * as nothing done; a missing or unreadable record is an error (setup's status says what to do). */
+typedef struct win_grant_status {
+	cordon_grant_readiness readiness;
+	size_t done;
+	size_t total;
+	bool helper_running;
+	char line[512];
+} win_grant_status;
+
+cordon_code win_grants_status_for(const char *state_dir, const char *path, win_grant_status *status,
+				  cordon_error *err);
+/* This user's progress (the grants the helper applied: what setup's
+ * staleness check should take as the grants present), or an empty one
+ * when there is none or it cannot be read. Release with
+ * cordon_grant_progress_free. */
+cordon_code win_grants_progress_load(cordon_grant_progress *progress, cordon_error *err);
+
+/* The same, as a yes/no: path's grant and the list grants above it are
+ * applied. */
+bool win_grants_done_for(const char *state_dir, const char *path);
+
+/* ------------------------------------------ junction.c (read grants) */
+
+/* The junction that stands in for a working directory while the list
+ * grants above it are not done (readiness CORDON_GRANT_ANCESTORS_PENDING):
+ * %ProgramData%\cordon\junctions\<name> (windows/plan/cwd_junction.h).
+ * Run as the user, unelevated, before the runner starts: creates the
+ * junction, or reuses it after checking it is a mount point to
+ * canonical_dir whose owner is the user (or Administrators/SYSTEM) and
+ * whose DACL, like its folder's, lets no one else change it; replaces
+ * one that fails the check if the user may, else refuses. Allocates
+ * *junction (UTF-8). CORDON_E_UNSUPPORTED where junctions cannot be made
+ * (Wine: error 50), CORDON_E_STATE when setup has not made the folder. */
+cordon_code win_cwd_junction(const char *canonical_dir, char **junction, cordon_error *err);
 
 /* ------------------------------------------------ runner.c (runner) */
 

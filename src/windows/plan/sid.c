@@ -225,3 +225,8 @@ bool cordon_capsid_derive(const uint8_t *secret, size_t secret_length, cordon_ca
 	*out = cordon_sid_make(5, 5, sub);
 	return true;
 }
+
+bool cordon_path_digest(const char *label, const char *path, uint8_t digest[32])
+{
+	return label && path && hmac_folded((const uint8_t *)label, strlen(label), label, path, digest);
+}

@@ -59,4 +59,10 @@ typedef enum cordon_capsid_kind {
 bool cordon_capsid_derive(const uint8_t *secret, size_t secret_length, cordon_capsid_kind kind,
 			  const char *workspace_path, cordon_sid *out);
 
+/* A public digest of a path that is the same for every spelling of the
+ * same directory: HMAC-SHA-256 keyed with the public label, over label
+ * NUL and the path folded as for the capability SIDs. A name, not a
+ * secret (the junction names of elevated mode). False on out of memory. */
+bool cordon_path_digest(const char *label, const char *path, uint8_t digest[32]);
+
 #endif

@@ -1,0 +1,115 @@
+/* The Wine plumbing test's driver for the read-grant helper
+ * (src/windows/grant_helper.c, junction.c). Plumbing only: Wine stores no
+ * DACLs, so nothing here shows what a grant allows.
+ *
+ *   grant_helper_starter __grant-helper --state-dir DIR
+ *        the helper itself (win_grant_helper_start starts this program,
+ *        since it starts its own executable)
+ *   grant_helper_starter start-in-job STATE_DIR [strict]
+ *        puts itself in a kill-on-close job that allows breaking away
+ *        (strict: that does not), calls win_grant_helper_start and exits
+ *        at once: the helper must outlive it and its job (strict: the
+ *        control, the helper dies with the job)
+ *   grant_helper_starter hold SECONDS
+ *        holds the helper's mutex, as a running helper does
+ *   grant_helper_starter status STATE_DIR PATH
+ *        prints win_grants_status_for's readiness, counts and line
+ *   grant_helper_starter junction DIR
+ *        win_cwd_junction; exit 77 (skip) when junctions are unsupported */
+#include <windows.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "windows/elevated.h"
+
+static int start_in_job(const char *state_dir, bool strict)
+{
+	JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits;
+	HANDLE job = CreateJobObjectW(NULL, NULL);
+	cordon_error err = {0};
+
+	memset(&limits, 0, sizeof(limits));
+	limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+	if (!strict)
+		limits.BasicLimitInformation.LimitFlags |= JOB_OBJECT_LIMIT_BREAKAWAY_OK;
+	if (!job ||
+	    !SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof(limits)) ||
+	    !AssignProcessToJobObject(job, GetCurrentProcess())) {
+		printf("starter: cannot set up the job (error %lu)\n", (unsigned long)GetLastError());
+		return 1;
+	}
+	if (win_grant_helper_start(state_dir, &err) != CORDON_OK) {
+		printf("starter: %s\n", err.message);
+		return 1;
+	}
+	printf("starter %lu: started, exiting\n", (unsigned long)GetCurrentProcessId());
+	fflush(stdout);
+	/* Exiting closes the job's last handle: what is still in it dies. */
+	return 0;
+}
+
+static int hold(const char *seconds)
+{
+	HANDLE mutex = CreateMutexW(NULL, FALSE, WIN_GRANT_HELPER_MUTEX);
+
+	if (!mutex || WaitForSingleObject(mutex, 0) != WAIT_OBJECT_0) {
+		printf("holder: cannot take the mutex\n");
+		return 1;
+	}
+	printf("holding, running=%d\n", win_grant_helper_running());
+	fflush(stdout);
+	Sleep((DWORD)atoi(seconds) * 1000);
+	return 0;
+}
+
+static int status(const char *state_dir, const char *path)
+{
+	win_grant_status grants;
+	cordon_error err = {0};
+
+	if (win_grants_status_for(state_dir, path, &grants, &err) != CORDON_OK) {
+		printf("error: %s\n", err.message);
+		return 1;
+	}
+	printf("%s %lu/%lu done_for=%d\n%s\n", cordon_grant_readiness_name(grants.readiness),
+	       (unsigned long)grants.done, (unsigned long)grants.total, win_grants_done_for(state_dir, path),
+	       grants.line);
+	return 0;
+}
+
+static int junction(const char *dir)
+{
+	char *made = NULL;
+	cordon_error err = {0};
+	cordon_code code = win_cwd_junction(dir, &made, &err);
+
+	if (code == CORDON_E_UNSUPPORTED) {
+		printf("unsupported: %s\n", err.message);
+		return 77;
+	}
+	if (code != CORDON_OK) {
+		printf("error: %s\n", err.message);
+		return 1;
+	}
+	printf("junction %s\n", made);
+	free(made);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], WIN_GRANT_HELPER_COMMAND) == 0)
+		return win_grant_helper_main(argc, argv);
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "start-in-job") == 0)
+		return start_in_job(argv[2], argc == 4 && strcmp(argv[3], "strict") == 0);
+	if (argc == 3 && strcmp(argv[1], "hold") == 0)
+		return hold(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "status") == 0)
+		return status(argv[2], argv[3]);
+	if (argc == 3 && strcmp(argv[1], "junction") == 0)
+		return junction(argv[2]);
+	fprintf(stderr, "usage: see the comment at the top of grant_helper_starter.c\n");
+	return 2;
+}
