@@ -40,9 +40,11 @@ cmake -S . -B "$build_root/clang" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=cl
 cmake --build "$build_root/clang" -j"$jobs"
 
 if [ "${SKIP_CROSS:-0}" != 1 ]; then
-	step "Windows cross-build (mingw-w64, -Werror)"
+	# With the Wine tests' hooks (CORDON_TEST_HOOKS): this tree is what the
+	# Wine plumbing tests run; the Windows workflow builds without them.
+	step "Windows cross-build (mingw-w64, -Werror, test hooks on)"
 	cmake -S . -B "$build_root/mingw" -DCMAKE_TOOLCHAIN_FILE="$root/cmake/mingw-w64-x86_64.cmake" \
-		-DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+		-DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF -DCORDON_TEST_HOOKS=ON >/dev/null
 	cmake --build "$build_root/mingw" -j"$jobs"
 	ls -l "$build_root/mingw/cordon.exe"
 	# The folder the Windows workflow zips: the same install rules.

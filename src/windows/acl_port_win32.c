@@ -786,11 +786,6 @@ static cordon_state_port win_state_port(win_state *state)
 	return port;
 }
 
-cordon_fs_port cordon_win_fs_port(void)
-{
-	return win_fs_port();
-}
-
 cordon_code cordon_win_state_read(const char *state_dir, const char *name, char **data, size_t *length,
 				  cordon_error *err)
 {

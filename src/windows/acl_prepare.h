@@ -57,7 +57,8 @@ void cordon_win_acl_outcome_free(cordon_win_acl_outcome *out);
 /* The Win32 file port the engine runs on (objects opened without
  * following reparse points, DACLs read and written through the handle
  * with GetSecurityInfo / SetSecurityInfo). The read-grant helper applies
- * its steps through it too. */
+ * its steps through it too, and the Everyone-writable audit
+ * (src/windows/audit.c) walks with it. */
 cordon_fs_port cordon_win_fs_port(void);
 
 /* Plumbing check and diagnostics: builds the ACL the Win32 port would
@@ -69,9 +70,6 @@ cordon_fs_port cordon_win_fs_port(void);
 cordon_code cordon_win_dacl_round_trip(const cordon_ace *aces, size_t count, char **sddl,
 				       cordon_fs_dacl *back, cordon_error *err);
 
-/* The Win32 file port the ACL engine uses, for the Everyone-writable
- * audit (src/windows/audit.c). */
-cordon_fs_port cordon_win_fs_port(void);
 /* One file of cordon's state directory (made owner-only when missing)
  * through the Win32 state port: read whole (allocated; CORDON_E_NOT_FOUND
  * when missing), or replaced atomically (temporary file, then rename). */

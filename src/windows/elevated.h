@@ -94,9 +94,11 @@ cordon_code win_setup_status_read(const cordon_resolved *policy, win_setup_statu
 #define WIN_GRANT_HELPER_EXIT_BUSY   3	 /* another helper holds the mutex: it does the work */
 #define WIN_GRANT_HELPER_EXIT_FAILED 125 /* could not run at all (no record, no group, bad usage) */
 
-/* Test hooks, read from the environment by the helper only (it runs as
- * the administrator who started setup, so they grant nothing new):
- * the group SID to grant instead of looking up CordonSandboxUsers (Wine
+/* Test hooks, read from the environment by the helper only, and only in
+ * a library built with CORDON_TEST_HOOKS (win_test_hook): the helper runs
+ * elevated, and the environment it starts with can come from the user's
+ * HKCU\Environment, which any unelevated program of the user may write.
+ * The group SID to grant instead of looking up CordonSandboxUsers (Wine
  * has no local groups), and a step count after which the helper exits as
  * if killed (right after recording that step). */
 #define WIN_GRANT_HELPER_TEST_GROUP_SID	 "CORDON_TEST_GRANT_GROUP_SID"

@@ -299,7 +299,7 @@ cordon_code win_sandbox_group_sid(cordon_sid *out, cordon_error *err)
 	wchar_t domain[256];
 	DWORD domain_size = sizeof(domain) / sizeof(domain[0]);
 	SID_NAME_USE use;
-	DWORD length = GetEnvironmentVariableA(WIN_GRANT_HELPER_TEST_GROUP_SID, hook, sizeof(hook));
+	DWORD length = win_test_hook(WIN_GRANT_HELPER_TEST_GROUP_SID, hook, sizeof(hook));
 
 	if (length > 0 && length < sizeof(hook)) {
 		if (!cordon_sid_parse(hook, out))
@@ -609,7 +609,7 @@ static int helper_usage(void)
 static long stop_after_hook(void)
 {
 	char text[32];
-	DWORD length = GetEnvironmentVariableA(WIN_GRANT_HELPER_TEST_STOP_AFTER, text, sizeof(text));
+	DWORD length = win_test_hook(WIN_GRANT_HELPER_TEST_STOP_AFTER, text, sizeof(text));
 	char *end;
 	long value;
 

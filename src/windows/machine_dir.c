@@ -263,10 +263,22 @@ cordon_code win_machine_dir(char **dir, cordon_error *err)
 	return *dir ? CORDON_OK : cordon_fail(err, CORDON_E_NOMEM, "out of memory");
 }
 
+DWORD win_test_hook(const char *name, char *value, DWORD size)
+{
+#ifdef CORDON_TEST_HOOKS
+	return GetEnvironmentVariableA(name, value, size);
+#else
+	(void)name;
+	(void)value;
+	(void)size;
+	return 0;
+#endif
+}
+
 cordon_code win_machine_grants_dir(char **dir, cordon_error *err)
 {
 	char hook[MAX_PATH * 3];
-	DWORD length = GetEnvironmentVariableA(WIN_MACHINE_TEST_GRANTS_DIR, hook, sizeof(hook));
+	DWORD length = win_test_hook(WIN_MACHINE_TEST_GRANTS_DIR, hook, sizeof(hook));
 	char *base = NULL;
 	cordon_code code;
 

@@ -33,7 +33,8 @@
 #define WIN_MACHINE_RECORD_SUFFIX   ".record.json"
 #define WIN_MACHINE_PROGRESS_SUFFIX ".progress.json"
 #define WIN_MACHINE_HELPER_LOG	    "helper.log"
-/* Test hook (the Wine tests): the grants folder to use instead. */
+/* Test hook (the Wine tests; only in a CORDON_TEST_HOOKS build): the
+ * grants folder to use instead. */
 #define WIN_MACHINE_TEST_GRANTS_DIR "CORDON_TEST_GRANTS_DIR"
 
 /* %ProgramData% (SHGetKnownFolderPath), allocated UTF-8. */

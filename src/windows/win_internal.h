@@ -29,6 +29,14 @@ char *win_utf8(const wchar_t *wide, int length);
 cordon_code win_fail(cordon_error *err, DWORD error, const char *format, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* A CORDON_TEST_* environment variable the Wine plumbing tests set, as
+ * GetEnvironmentVariableA returns it; always 0 (unset) unless the library
+ * was built with CORDON_TEST_HOOKS (CMake option, off by default): the
+ * read-grant helper that reads them runs elevated, and a user-level
+ * program can choose the environment an elevated process of that user
+ * starts with (HKCU\Environment). machine_dir.c. */
+DWORD win_test_hook(const char *name, char *value, DWORD size);
+
 /* ------------------------------------------------------------ mode.c */
 
 typedef enum win_mode {

@@ -36,6 +36,11 @@ if [ ! -f "$cordon" ] || [ ! -f "$starter" ]; then
 	exit 77
 fi
 
+grep -q '^CORDON_TEST_HOOKS:BOOL=ON' "$mingw/CMakeCache.txt" 2>/dev/null || {
+	echo "SKIP: $mingw was built without CORDON_TEST_HOOKS, and these cases need its CORDON_TEST_* variables (configure it with -DCORDON_TEST_HOOKS=ON)"
+	exit 77
+}
+
 mkdir -p "$work"
 work=$(cd "$work" && pwd -P)
 export WINEPREFIX="$mingw/wineprefix-grants" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="

@@ -27,7 +27,7 @@ command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || skip "mingw-w64 is not inst
 echo "== building the mingw-w64 tree in $mingw"
 if [ ! -f "$mingw/CMakeCache.txt" ]; then
 	cmake -S "$src" -B "$mingw" -DCMAKE_TOOLCHAIN_FILE="$src/cmake/mingw-w64-x86_64.cmake" \
-		-DCMAKE_BUILD_TYPE=Release >/dev/null || exit 1
+		-DCMAKE_BUILD_TYPE=Release -DCORDON_TEST_HOOKS=ON >/dev/null || exit 1
 fi
 cmake --build "$mingw" -j"$(nproc)" >/dev/null || {
 	echo "not ok - the mingw-w64 build failed"
