@@ -4,6 +4,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#ifdef CORDON_STATIC_EXECUTABLE
+#include "core/name_services.h"
+#include "linux/getent.h"
+#endif
+
 static const char top_usage[] = "Usage: cordon run [options] -- PROGRAM [ARG...]\n"
 				"       cordon --sandbox-policy-cwd DIR POLICY -- PROGRAM [ARG...]\n"
 				"       cordon doctor | setup | version | --help\n"
@@ -129,6 +134,11 @@ int main(int argc, char **argv)
 
 #ifdef _WIN32
 	argv = utf8_arguments(argc, argv);
+#endif
+#ifdef CORDON_STATIC_EXECUTABLE
+	/* Linked statically (cmake/static-cli.cmake): no NSS module may be
+	 * loaded into this process. */
+	cordon_name_services_pin_builtin(linux_getent_home);
 #endif
 
 	switch (cli_args_parse(argc, argv, &args, message)) {
