@@ -4,6 +4,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#ifdef __linux__
+#include "linux/prefault.h"
+#endif
 #ifdef CORDON_STATIC_EXECUTABLE
 #include "core/name_services.h"
 #include "linux/getent.h"
@@ -134,6 +137,12 @@ int main(int argc, char **argv)
 
 #ifdef _WIN32
 	argv = utf8_arguments(argc, argv);
+#endif
+#ifdef __linux__
+	/* What a run touches of stack and heap, mapped in two calls rather
+	 * than page fault by page fault (src/linux/prefault.h). */
+	linux_prefault_stack(64u * 1024u);
+	linux_prefault_heap(128u * 1024u);
 #endif
 #ifdef CORDON_STATIC_EXECUTABLE
 	/* Linked statically (cmake/static-cli.cmake): no NSS module may be
