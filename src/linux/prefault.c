@@ -11,12 +11,17 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-static bool populate(uintptr_t low, uintptr_t high)
+/* Kept from the first call: in a process cloned since, asking again
+ * would fault in the text of sysconf. */
+static uintptr_t page_size;
+
+static bool populate(uintptr_t low, uintptr_t high, int advice)
 {
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	low &= ~(page - 1);
-	high = (high + page - 1) & ~(page - 1);
-	return high > low && madvise((void *)low, high - low, MADV_POPULATE_WRITE) == 0;
+	if (page_size == 0)
+		page_size = (uintptr_t)sysconf(_SC_PAGESIZE);
+	low &= ~(page_size - 1);
+	high = (high + page_size - 1) & ~(page_size - 1);
+	return high > low && madvise((void *)low, high - low, advice) == 0;
 }
 
 __attribute__((noinline)) void linux_prefault_stack(size_t bytes)
@@ -25,7 +30,7 @@ __attribute__((noinline)) void linux_prefault_stack(size_t bytes)
 	/* The main thread's stack grows on demand; below its mapped part
 	 * madvise fails (ENOMEM) having done nothing, so try less. */
 	for (size_t size = bytes; size >= 16384; size /= 2)
-		if (populate(frame - size, frame))
+		if (populate(frame - size, frame, MADV_POPULATE_WRITE))
 			return;
 }
 
@@ -41,5 +46,5 @@ void linux_prefault_heap(size_t bytes)
 	 * nothing about where its pages are. */
 	if (top <= low || top - low > 64u * 1024u * 1024u)
 		return;
-	(void)populate(low, top - low > bytes ? low + bytes : top);
+	(void)populate(low, top - low > bytes ? low + bytes : top, MADV_POPULATE_WRITE);
 }
