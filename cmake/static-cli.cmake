@@ -12,7 +12,7 @@
 # host name) are therefore pinned to the services glibc compiles into
 # libc.a, "files" and "dns" (src/cli/main.c), and a uid that
 # /etc/passwd does not hold is asked of getent(1), which has every
-# module (src/core/fsview.c).
+# module (src/core/name_services.c, src/linux/getent.c).
 option(CORDON_STATIC_CLI "Link the cordon executable as a static PIE (faster start)" ON)
 if(CORDON_STATIC_CLI AND (CORDON_SANITIZE OR CORDON_FUZZ))
   message(STATUS "cordon executable: dynamic (sanitizers need the shared runtime)")

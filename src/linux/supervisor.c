@@ -678,8 +678,8 @@ static _Noreturn void supervisor_enter(const supervisor_args *args)
 	/* Every page of stack the set-up below writes is shared
 	 * copy-on-write with the caller since the clone: copied in one call
 	 * (about 6 us a page here) instead of a fault each (15-25 us). The
-	 * set-up goes about 40 KiB deep; a page copied in vain costs what a
-	 * fault saved would. */
+	 * set-up goes about 40 KiB deep, and a page copied in vain is paid
+	 * for, so no more than that. */
 	linux_prefault_stack(48u * 1024u);
 
 	/* The caller's handlers must never run here; every signal has been
