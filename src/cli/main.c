@@ -4,6 +4,14 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#ifdef __linux__
+#include "linux/prefault.h"
+#endif
+#ifdef CORDON_STATIC_EXECUTABLE
+#include "core/name_services.h"
+#include "linux/getent.h"
+#endif
+
 static const char top_usage[] = "Usage: cordon run [options] -- PROGRAM [ARG...]\n"
 				"       cordon --sandbox-policy-cwd DIR POLICY -- PROGRAM [ARG...]\n"
 				"       cordon doctor | setup | version | --help\n"
@@ -140,6 +148,17 @@ int main(int argc, char **argv)
 	 * not in the parser's table or the help. */
 	if (argc >= 2 && strcmp(argv[1], WIN_GRANT_HELPER_COMMAND) == 0)
 		return win_grant_helper_main(argc, argv);
+#endif
+#ifdef __linux__
+	/* What a run touches of stack and heap, mapped in two calls rather
+	 * than page fault by page fault (src/linux/prefault.h). */
+	linux_prefault_stack(64u * 1024u);
+	linux_prefault_heap(128u * 1024u);
+#endif
+#ifdef CORDON_STATIC_EXECUTABLE
+	/* Linked statically (cmake/static-cli.cmake): no NSS module may be
+	 * loaded into this process. */
+	cordon_name_services_pin_builtin(linux_getent_home);
 #endif
 
 	switch (cli_args_parse(argc, argv, &args, message)) {

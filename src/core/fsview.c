@@ -1,5 +1,6 @@
 /* The real filesystem and environment, as policy resolution sees them. */
 #include "fsview.h"
+#include "name_services.h"
 #include "strset.h"
 #include "wide.h"
 
@@ -12,7 +13,6 @@
 
 #include <dirent.h>
 #include <limits.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -102,15 +102,8 @@ static const char *system_account_home(void *ctx, cordon_account who)
 	uid_t uid = getuid();
 	if (who == CORDON_ACCOUNT_SUDO_CALLER && !sudo_caller_uid(&uid))
 		return NULL;
-	char scratch[4096];
-	struct passwd entry;
-	struct passwd *found = NULL;
-	if (getpwuid_r(uid, &entry, scratch, sizeof(scratch), &found) != 0 || found == NULL ||
-	    found->pw_dir == NULL || found->pw_dir[0] != '/' || strlen(found->pw_dir) >= PATH_MAX)
-		return NULL;
 	char *out = buffer[who == CORDON_ACCOUNT_SUDO_CALLER];
-	memcpy(out, found->pw_dir, strlen(found->pw_dir) + 1);
-	return out;
+	return cordon_name_services_home(uid, out, PATH_MAX) ? out : NULL;
 }
 
 static int system_names_exist(void *ctx, const char *dir, const char *const *names, size_t count,

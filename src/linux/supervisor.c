@@ -15,6 +15,7 @@
 #include "spawn_internal.h"
 
 #include "../proxy/proxy.h"
+#include "prefault.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -674,6 +675,13 @@ static _Noreturn void supervisor_run(const supervisor_args *given)
  * nothing of the caller's may run or stay open here. */
 static _Noreturn void supervisor_enter(const supervisor_args *args)
 {
+	/* Every page of stack the set-up below writes is shared
+	 * copy-on-write with the caller since the clone: copied in one call
+	 * (about 6 us a page here) instead of a fault each (15-25 us). The
+	 * set-up goes about 40 KiB deep, and a page copied in vain is paid
+	 * for, so no more than that. */
+	linux_prefault_stack(48u * 1024u);
+
 	/* The caller's handlers must never run here; every signal has been
 	 * blocked since before the clone. */
 	for (int sig = 1; sig < NSIG; sig++)

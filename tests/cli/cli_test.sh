@@ -430,6 +430,24 @@ fi
 HOME="$T/home" expect_error "--allow-read-credential: an absolute path outside the home" \
 	"cordon: credential store /etc/.ssh to allow is not one cordon hides under $T/home: give a name such as .ssh, or all" \
 	run --allow-read-credential /etc/.ssh -- true
+# The caller of sudo is looked up by uid. For a uid /etc/passwd does not
+# hold, glibc goes on to the other modules nsswitch.conf names; a static
+# cordon that let it dlopen one (libnss_systemd here) died of SIGSEGV.
+# It must ask getent instead and, with no such account anywhere, go on
+# without that home.
+if [ "$(id -u)" -eq 0 ]; then
+	unknown_uid=54321
+	while getent passwd "$unknown_uid" >/dev/null; do unknown_uid=$((unknown_uid + 1)); done
+	SUDO_UID=$unknown_uid HOME="$T/home" run_cordon run --print-policy -C "$T/ws"
+	homes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["credential_stores"]["homes"])' "$T/out" 2>&1)
+	if [ "$status" -eq 0 ] && [ "$homes" = "['$T/home']" ]; then
+		ok "sudo caller without an account: no crash, only \$HOME's stores"
+	else
+		not_ok "sudo caller without an account: no crash, only \$HOME's stores" "status $status" "homes: $homes" "stderr: $(cat "$T/err")"
+	fi
+else
+	skip "sudo caller without an account" "SUDO_UID counts only for root; runs in the root pass"
+fi
 
 # ------------------------------------------------------------ full-access runs
 
