@@ -6,8 +6,8 @@
  * for the invoking user's profile (or --profile DIR); on Linux, where
  * setup itself has nothing to do, it plans for a Windows profile whose
  * entries are those of --profile DIR, at C:\Users\<name of DIR>, so the
- * plan can be read and reviewed anywhere. Applying the plan is the
- * Windows layer's job, not built in this version. */
+ * plan can be read and reviewed anywhere. `cordon setup` itself applies
+ * it on Windows (src/windows/setup_apply.c), from an elevated prompt. */
 #include "cli/cli.h"
 
 #include <dirent.h>
@@ -24,6 +24,9 @@
 #include "core/winpath.h"
 #include "proxy/proxy.h"
 #include "windows/plan/setup_plan.h"
+#ifdef _WIN32
+#include "windows/setup_apply.h"
+#endif
 
 /* The credential stores the read grants leave out: the one list the Linux
  * backend hides too (src/core/credentials.c). Allocated once for the life
@@ -271,15 +274,20 @@ static int print_plan(const cordon_setup_plan *plan, const char *state_note)
 
 #ifdef _WIN32
 #define STATE_NOTE                                                                                           \
-	"not read: this version cannot read the machine's accounts, filters and grants yet, so the plan is " \
-	"for a machine without cordon's setup"
+	"not read: --plan plans for a machine without cordon's setup (it needs no administrator rights and " \
+	"reads no accounts or filters); 'cordon setup' plans against the machine itself"
 #else
 #define STATE_NOTE                                                                                           \
 	"hypothetical: a Windows machine without cordon's setup, whose profile holds the entries of "        \
 	"--profile DIR (setup itself is Windows-only)"
 #endif
 
-static int plan_setup(const cli_args *args)
+/* What to do with the inputs once built: print the plan, or (Windows)
+ * apply it. */
+typedef int (*inputs_use)(const cli_args *args, const cordon_setup_inputs *inputs);
+
+/* Lists the profile, builds setup's inputs and hands them to use. */
+static int with_setup_inputs(const cli_args *args, inputs_use use)
 {
 	const char *local_profile = args->setup_profile;
 	const char *const *stores;
@@ -289,10 +297,6 @@ static int plan_setup(const cli_args *args)
 	char **roots = NULL;
 	profile_listing listing = {0};
 	cordon_setup_inputs inputs;
-	cordon_setup_state fresh;
-	cordon_setup_plan plan, removal;
-	cordon_setup_record record;
-	cordon_error err = {0};
 	int status = CLI_EXIT_CORDON_ERROR;
 
 #ifdef _WIN32
@@ -335,29 +339,7 @@ static int plan_setup(const cli_args *args)
 	inputs.system_dirs = system_dirs;
 	inputs.system_dir_count = cordon_default_system_dir_count();
 	inputs.proxy_port = CORDON_PROXY_PORT;
-	memset(&fresh, 0, sizeof(fresh));
-	if (cordon_setup_plan_build(&inputs, &fresh, &plan, &err) != CORDON_OK) {
-		cli_say("%s", err.message);
-		goto out;
-	}
-	if (!args->setup_uninstall) {
-		status = print_plan(&plan, STATE_NOTE);
-		cordon_setup_plan_free(&plan);
-		goto out;
-	}
-	/* No record to read yet: show what uninstall removes after this
-	 * setup was applied in full. */
-	if (cordon_setup_record_from_plan(&plan, &inputs, &record, &err) != CORDON_OK ||
-	    cordon_setup_plan_uninstall(&record, &removal, &err) != CORDON_OK) {
-		cli_say("%s", err.message);
-	} else {
-		status = print_plan(&removal,
-				    "the record this setup would leave once applied (no record is read "
-				    "in this version)");
-		cordon_setup_plan_free(&removal);
-	}
-	cordon_setup_record_free(&record);
-	cordon_setup_plan_free(&plan);
+	status = use(args, &inputs);
 out:
 	if (roots)
 		for (size_t i = 0; i < args->setup_roots.count; i++)
@@ -368,15 +350,118 @@ out:
 	return status;
 }
 
+static int print_setup_plan(const cli_args *args, const cordon_setup_inputs *inputs)
+{
+	cordon_setup_state fresh;
+	cordon_setup_plan plan, removal;
+	cordon_setup_record record;
+	cordon_error err = {0};
+	int status = CLI_EXIT_CORDON_ERROR;
+
+	memset(&fresh, 0, sizeof(fresh));
+	if (cordon_setup_plan_build(inputs, &fresh, &plan, &err) != CORDON_OK) {
+		cli_say("%s", err.message);
+		return status;
+	}
+	if (!args->setup_uninstall) {
+		status = print_plan(&plan, STATE_NOTE);
+		cordon_setup_plan_free(&plan);
+		return status;
+	}
+	/* Not read from the record: show what uninstall removes after this
+	 * setup was applied in full. */
+	if (cordon_setup_record_from_plan(&plan, inputs, &record, &err) != CORDON_OK ||
+	    cordon_setup_plan_uninstall(&record, &removal, &err) != CORDON_OK) {
+		cli_say("%s", err.message);
+	} else {
+		status = print_plan(&removal, "the record this setup would leave once applied (the machine's "
+					      "record is not read by --plan)");
+		cordon_setup_plan_free(&removal);
+	}
+	cordon_setup_record_free(&record);
+	cordon_setup_plan_free(&plan);
+	return status;
+}
+
+#ifdef _WIN32
+/* %LOCALAPPDATA%\cordon, where a run finds what setup keeps
+ * (cordon_resolved_state_dir); allocated, NULL when unset. */
+static char *setup_state_dir(void)
+{
+	const char *base = getenv("LOCALAPPDATA");
+	size_t length;
+	char *dir;
+
+	if (!base || !*base)
+		return NULL;
+	length = strlen(base) + sizeof("\\cordon");
+	dir = malloc(length);
+	if (dir)
+		snprintf(dir, length, "%s\\cordon", base);
+	return dir;
+}
+
+static int apply_setup(const cli_args *args, const cordon_setup_inputs *inputs)
+{
+	char *state_dir = setup_state_dir();
+	cordon_error err = {0};
+	bool nothing_to_do = false;
+	cordon_code code;
+
+	(void)args;
+	if (!state_dir) {
+		cli_say("cannot set up elevated mode: LOCALAPPDATA is not set, so there is no state "
+			"directory; "
+			"nothing was changed; run 'cordon setup' from your own elevated prompt");
+		return CLI_EXIT_CORDON_ERROR;
+	}
+	code = win_setup_apply(state_dir, inputs, stdout, &nothing_to_do, &err);
+	free(state_dir);
+	if (code != CORDON_OK) {
+		cli_say("%s", err.message);
+		return CLI_EXIT_CORDON_ERROR;
+	}
+	return 0;
+}
+
+static int setup_windows(const cli_args *args)
+{
+	char *state_dir;
+	cordon_error err = {0};
+	bool nothing = false;
+	cordon_code code;
+
+	/* Before anything else: an unelevated run reads and changes nothing. */
+	if (!win_setup_process_is_elevated()) {
+		cli_say("cordon setup needs an elevated (administrator) prompt; nothing was changed; run it "
+			"from an elevated terminal once");
+		return CLI_EXIT_CORDON_ERROR;
+	}
+	if (!args->setup_uninstall)
+		return with_setup_inputs(args, apply_setup);
+	state_dir = setup_state_dir();
+	if (!state_dir) {
+		cli_say("cannot remove elevated mode: LOCALAPPDATA is not set, so setup's record cannot be "
+			"found; nothing was changed; run it from the prompt of the user who ran 'cordon "
+			"setup'");
+		return CLI_EXIT_CORDON_ERROR;
+	}
+	code = win_setup_uninstall(state_dir, stdout, &nothing, &err);
+	free(state_dir);
+	if (code != CORDON_OK) {
+		cli_say("%s", err.message);
+		return CLI_EXIT_CORDON_ERROR;
+	}
+	return 0;
+}
+#endif
+
 int cli_setup(const cli_args *args)
 {
 	if (args->setup_plan)
-		return plan_setup(args);
+		return with_setup_inputs(args, print_setup_plan);
 #ifdef _WIN32
-	cli_say("cannot %s elevated mode: applying the setup plan is not built in this version, nothing was "
-		"changed; 'cordon setup --plan' shows what setup will do",
-		args->setup_uninstall ? "remove" : "set up");
-	return CLI_EXIT_CORDON_ERROR;
+	return setup_windows(args);
 #else
 	fputs("cordon setup: nothing to set up on Linux; run 'cordon doctor' to see what this host can "
 	      "enforce\n"

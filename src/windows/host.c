@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "windows/elevated.h"
 
 typedef LONG(WINAPI *rtl_get_version_fn)(OSVERSIONINFOW *);
 
@@ -141,7 +142,7 @@ static void report_probe(cordon_host_report *out, const char *state_dir)
 	missing(out, "write-restricted delete-child", detail,
 		"restricted-token mode does not block deletes and renames through a parent's delete-child "
 		"right (files outside the roots, .git out of a workspace)",
-		"elevated mode blocks them (not available in this version); delete the cache file "
+		"elevated mode blocks them ('cordon setup', once, as administrator); delete the cache file "
 		"'delete-child-probe' in the state directory to probe again");
 }
 
@@ -176,6 +177,48 @@ static void report_audit(cordon_host_report *out, const char *state_dir)
 			"run 'cordon doctor' again when the machine is idle");
 }
 
+/* "elevated mode: ready", "elevated mode: not set up (...)" or
+ * "elevated mode: stale (...)": the first and the start of the second are
+ * what the Windows smoke suite parses (docs/windows.md). The state
+ * directory is the one a run in the current directory would use. */
+static void describe_elevated_mode(cordon_host_report *out)
+{
+	static const char lost[] = "the protecting mode: a sandbox account your files grant nothing (blocks "
+				   "deletes and renames outside the roots), WFP filters that enforce the "
+				   "network policy";
+	cordon_policy *policy = cordon_policy_new();
+	cordon_resolved *resolved = NULL;
+	win_setup_status status;
+	cordon_error err = {0};
+	char detail[192];
+
+	memset(&status, 0, sizeof(status));
+	if (!policy || cordon_policy_resolve(policy, &resolved, &err) != CORDON_OK ||
+	    win_setup_status_read(resolved, &status, &err) != CORDON_OK) {
+		snprintf(detail, sizeof(detail), "not checked (%s)", policy ? err.message : "out of memory");
+		missing(out, "elevated mode", detail, lost, "report this with 'cordon doctor' output");
+	} else if (status.ready) {
+		cordon_host_feature *f = add(out, "elevated mode", CORDON_FEATURE_AVAILABLE);
+
+		snprintf(f->detail, sizeof(f->detail), "ready%s%s%s", status.reason[0] ? " (" : "",
+			 status.reason, status.reason[0] ? ")" : "");
+	} else if (!status.recorded) {
+		missing(out, "elevated mode", "not set up ('cordon setup' from an elevated prompt, once)",
+			lost,
+			"sandboxed runs refuse without it; 'cordon run --best-effort' runs in "
+			"restricted-token "
+			"mode");
+	} else {
+		/* status.reason starts "stale: ...". */
+		snprintf(detail, sizeof(detail), "stale (%s)",
+			 status.reason + (strncmp(status.reason, "stale: ", 7) == 0 ? 7 : 0));
+		missing(out, "elevated mode", detail, lost,
+			"run 'cordon setup' again from an elevated prompt");
+	}
+	cordon_resolved_free(resolved);
+	cordon_policy_free(policy);
+}
+
 cordon_code cordon_probe_host(cordon_host_report *out, cordon_error *err)
 {
 	char detail[192];
@@ -184,10 +227,7 @@ cordon_code cordon_probe_host(cordon_host_report *out, cordon_error *err)
 	memset(out, 0, sizeof(*out));
 	describe_platform(out->platform, sizeof(out->platform));
 
-	missing(out, "elevated mode", "not set up ('cordon setup' is not available in this version)",
-		"the protecting mode: a sandbox account your files grant nothing (blocks deletes and renames "
-		"outside the roots), WFP filters that enforce the network policy",
-		"sandboxed runs refuse without it; 'cordon run --best-effort' runs in restricted-token mode");
+	describe_elevated_mode(out);
 	bool token = restricted_token_works(detail, sizeof(detail));
 	if (token)
 		snprintf(add(out, "restricted-token mode", CORDON_FEATURE_AVAILABLE)->detail, sizeof(detail),
@@ -203,7 +243,7 @@ cordon_code cordon_probe_host(cordon_host_report *out, cordon_error *err)
 	missing(out, "restricted-token: network",
 		"advisory only: proxy variables, ssh/scp stubs first on PATH",
 		"programs that open sockets themselves reach the network in restricted-token mode",
-		"elevated mode's WFP filters enforce it (not available in this version)");
+		"elevated mode's WFP filters enforce it ('cordon setup', once, as administrator)");
 	if (job_works(detail, sizeof(detail)))
 		snprintf(add(out, "job object", CORDON_FEATURE_AVAILABLE)->detail, sizeof(detail), "%s",
 			 detail);

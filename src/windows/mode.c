@@ -1,9 +1,11 @@
 /* Which Windows mode a run gets, failing closed.
  *
  * Elevated mode (a separate sandbox account made by 'cordon setup') is the
- * one that protects; it is not built yet, so a sandboxed run refuses
- * unless the caller asked for best effort, and then runs in
- * restricted-token mode and lists what that mode does not enforce. Never
+ * one that protects: a run uses it when setup's record is there and not
+ * stale (setup_status.c). Otherwise a sandboxed run refuses, naming
+ * 'cordon setup' (or, when setup is stale, what changed), unless the
+ * caller asked for best effort: then it runs in restricted-token mode and
+ * lists what that mode does not enforce, the stale setup included. Never
  * a silent downgrade. Full access needs no sandbox and always runs (the
  * CLI says so out loud). */
 #include "windows/win_internal.h"
@@ -12,6 +14,7 @@
 #include <stdio.h>
 
 #include "core/error.h"
+#include "windows/elevated.h"
 
 static const char note_network[] =
 	"network: advisory only in restricted-token mode (proxy variables and ssh/scp stubs first on "
@@ -20,13 +23,17 @@ static const char note_delete_child[] =
 	"deletes and renames through a parent's delete-child right (files outside the roots, .git out of "
 	"a workspace): not blocked: ";
 static const char note_everyone_writable[] = "directories outside the roots that Everyone may write: ";
+/* --best-effort chose restricted-token mode over a stale elevated setup. */
+static const char note_elevated_stale[] =
+	"elevated mode: set up but stale ('cordon doctor' says what changed; run 'cordon setup' again): "
+	"this run uses restricted-token mode because --best-effort was given";
 
 bool win_elevated_is_set_up(const cordon_resolved *policy)
 {
-	/* 'cordon setup' does not exist yet (the next issue): nothing can
-	 * have set it up. */
-	(void)policy;
-	return false;
+	win_setup_status status;
+	cordon_error err = {0};
+
+	return win_setup_status_read(policy, &status, &err) == CORDON_OK && status.ready;
 }
 
 static void add_note(win_notes *notes, const char *format, ...) __attribute__((format(printf, 2, 3)));
@@ -85,6 +92,9 @@ static void note_audit(const cordon_resolved *policy, win_notes *notes)
 cordon_code win_mode_choose(const cordon_resolved *policy, win_mode *mode, win_notes *notes,
 			    cordon_error *err)
 {
+	win_setup_status setup;
+	cordon_error status_error = {0};
+
 	notes->count = 0;
 	if (cordon_resolved_mode(policy) == CORDON_MODE_FULL_ACCESS) {
 		*mode = WIN_MODE_FULL_ACCESS;
@@ -96,17 +106,35 @@ cordon_code win_mode_choose(const cordon_resolved *policy, win_mode *mode, win_n
 			"--network proxy is not available on Windows in this version: the allowlist "
 			"proxy is not wired to the Windows backend; nothing was run; use --network off "
 			"or --network on");
-	if (win_elevated_is_set_up(policy)) {
+	if (win_setup_status_read(policy, &setup, &status_error) != CORDON_OK) {
+		/* Unknown is not ready: refuse, or with --best-effort treat it
+		 * as stale (said in the notes). */
+		if (!cordon_resolved_best_effort(policy))
+			return cordon_fail(err, status_error.code,
+					   "cannot sandbox on Windows: %s; nothing was run",
+					   status_error.message);
+		setup.recorded = true;
+		setup.ready = false;
+	}
+	if (setup.ready) {
 		*mode = WIN_MODE_ELEVATED;
 		return CORDON_OK;
 	}
+	/* Set up but stale: say what changed; never fall back silently. */
+	if (setup.recorded && !cordon_resolved_best_effort(policy))
+		return cordon_fail(err, CORDON_E_UNSUPPORTED,
+				   "cannot sandbox on Windows: elevated mode is %s; nothing was run; or pass "
+				   "--best-effort to run in restricted-token mode, which enforces less",
+				   setup.reason);
 	if (!cordon_resolved_best_effort(policy))
 		return cordon_fail(
 			err, CORDON_E_UNSUPPORTED,
-			"cannot sandbox on Windows: elevated mode is not set up ('cordon setup', not "
-			"available in this version); nothing was run; pass --best-effort to run in "
+			"cannot sandbox on Windows: elevated mode is not set up (run 'cordon setup' once, "
+			"as administrator); nothing was run; or pass --best-effort to run in "
 			"restricted-token mode, which enforces less (see 'cordon doctor')");
 	*mode = WIN_MODE_RESTRICTED_TOKEN;
+	if (setup.recorded)
+		add_note(notes, "%s", note_elevated_stale);
 	if (cordon_resolved_network(policy) != CORDON_NETWORK_ON)
 		add_note(notes, "%s", note_network);
 	note_probe(policy, notes);

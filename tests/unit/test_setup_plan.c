@@ -198,6 +198,100 @@ static void test_fresh_machine_gets_the_full_plan(void **state)
 	cordon_setup_plan_free(&plan);
 }
 
+/* cordon's own state directory under the profile is never granted to the
+ * sandbox group, whatever else AppData\Local holds. */
+static void test_state_dir_is_never_granted(void **state)
+{
+	static const cordon_profile_entry entries[] = {
+		{"AppData", true, false},
+		{"AppData/Local", true, false},
+		{"AppData/Local/cordon", true, false},
+		{"AppData/Local/Programs", true, false},
+	};
+	cordon_setup_inputs in;
+	cordon_setup_state fresh;
+	cordon_setup_plan plan;
+	cordon_error err = {0};
+	bool programs = false;
+
+	(void)state;
+	typical(&in);
+	in.profile_entries = entries;
+	in.profile_entry_count = sizeof(entries) / sizeof(entries[0]);
+	memset(&fresh, 0, sizeof(fresh));
+	assert_int_equal(cordon_setup_plan_build(&in, &fresh, &plan, &err), CORDON_OK);
+	for (size_t i = 0; i < plan.grants.grant_count; i++) {
+		assert_null(strstr(plan.grants.grants[i].path, "\\cordon"));
+		programs = programs ||
+			   strcmp(plan.grants.grants[i].path, PROFILE "\\AppData\\Local\\Programs") == 0;
+	}
+	assert_true(programs);
+	assert_int_equal(plan.grants.excluded_found_count, 1);
+	assert_string_equal(plan.grants.excluded_found[0], PROFILE "\\AppData\\Local\\cordon");
+	cordon_setup_plan_free(&plan);
+}
+
+/* Status plans again from the record alone (no profile listing): the
+ * entries rebuilt from the record's grants, with its roots and the same
+ * stores, give the record's fingerprint and no grant step; a changed
+ * credential-store list (a newer cordon) changes the fingerprint. */
+static void test_record_alone_plans_the_same_setup(void **state)
+{
+	static const char *const more_stores[] = {".ssh",   ".aws",   ".config/gh", ".cargo/credentials.toml",
+						  ".npmrc", ".netrc", ".gitconfig"};
+	cordon_setup_inputs in, again;
+	cordon_setup_state fresh;
+	cordon_setup_plan plan, replanned;
+	machine m;
+	cordon_setup_record record;
+	cordon_profile_entry *entries = NULL;
+	size_t count = 0;
+	cordon_error err = {0};
+	char reasons[512];
+
+	(void)state;
+	typical(&in);
+	memset(&fresh, 0, sizeof(fresh));
+	assert_int_equal(cordon_setup_plan_build(&in, &fresh, &plan, &err), CORDON_OK);
+	assert_int_equal(cordon_setup_record_from_plan(&plan, &in, &record, &err), CORDON_OK);
+	assert_int_equal(cordon_setup_entries_from_record(&record, PROFILE, &entries, &count, &err),
+			 CORDON_OK);
+	/* every grant but the profile itself and the root outside it */
+	assert_int_equal(count, record.grant_count - 2);
+	again = in;
+	again.profile_entries = entries;
+	again.profile_entry_count = count;
+	again.roots = (const char *const *)record.roots;
+	again.root_count = record.root_count;
+	/* The machine as setup left it, the grants as the record has them. */
+	apply(&plan, &m);
+	m.state.grants = record.grants;
+	m.state.grant_count = record.grant_count;
+	assert_int_equal(cordon_setup_plan_build(&again, &m.state, &replanned, &err), CORDON_OK);
+	assert_int_equal(replanned.step_count, 0);
+	assert_false(cordon_setup_stale_reasons(&replanned, &record, reasons, sizeof(reasons)));
+	assert_string_equal(replanned.fingerprint, record.fingerprint);
+	assert_int_equal(replanned.grants.step_count, 0);
+	assert_int_equal(replanned.grants.grant_count, record.grant_count);
+	cordon_setup_plan_free(&replanned);
+
+	/* A newer cordon leaves .gitconfig out too: one grant to remove, and
+	 * another fingerprint. */
+	again.credential_stores = more_stores;
+	again.credential_store_count = sizeof(more_stores) / sizeof(more_stores[0]);
+	assert_int_equal(cordon_setup_plan_build(&again, &m.state, &replanned, &err), CORDON_OK);
+	assert_string_not_equal(replanned.fingerprint, record.fingerprint);
+	assert_int_equal(replanned.grants.step_count, 1);
+	assert_true(replanned.grants.steps[0].remove);
+	assert_true(cordon_setup_stale_reasons(&replanned, &record, reasons, sizeof(reasons)));
+	assert_non_null(strstr(reasons, "1 read grant to remove"));
+	cordon_setup_plan_free(&replanned);
+
+	free(entries);
+	cordon_setup_record_free(&record);
+	cordon_setup_plan_free(&plan);
+}
+
 static void test_applied_machine_plans_nothing(void **state)
 {
 	cordon_setup_inputs in;
@@ -485,6 +579,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fresh_machine_gets_the_full_plan),
 		cmocka_unit_test(test_applied_machine_plans_nothing),
+		cmocka_unit_test(test_state_dir_is_never_granted),
+		cmocka_unit_test(test_record_alone_plans_the_same_setup),
 		cmocka_unit_test(test_partial_states_give_exactly_the_missing_pieces),
 		cmocka_unit_test(test_record_round_trip),
 		cmocka_unit_test(test_bad_records_are_refused),

@@ -274,7 +274,7 @@ check "--pty: piped input reaches the command" grep -q 'got:typed-line' "$work/o
 check "--pty: the end of cordon's input is end of input for the command" grep -q 'got-eof' "$work/out.text"
 check "--pty: the command's exit status (7) is cordon's" test "$status" = 7
 run_cordon setup
-check "cordon setup refuses (125): elevated mode is not built" test $? = 125
+check "cordon setup refuses (125): Wine has no WFP (details: wine.setup_plumbing)" test $? = 125
 run_cordon doctor
 status=$?
 check "doctor lists both modes: elevated not set up, restricted-token available (exit $status)" \

@@ -8,9 +8,10 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "core/sha256.h"
+#include "core/winpath.h"
 
 /* Where Windows programs keep credentials under the profile, which the
- * shared (Unix-named) list cannot name. */
+ * shared (Unix-named) list cannot name, and cordon's own state. */
 static const char *const windows_credential_stores[] = {
 	"AppData/Roaming/Microsoft/Credentials", /* Credential Manager */
 	"AppData/Local/Microsoft/Credentials",
@@ -23,6 +24,11 @@ static const char *const windows_credential_stores[] = {
 	"AppData/Local/Google/Chrome/User Data",
 	"AppData/Local/Microsoft/Edge/User Data",
 	"AppData/Roaming/Mozilla/Firefox/Profiles",
+	/* cordon's own state directory (%LOCALAPPDATA%\cordon): the setup
+	 * folder is protected anyway, but the install secret, the run log and
+	 * the workspaces' ACL records are no business of the sandbox
+	 * accounts either. */
+	"AppData/Local/cordon",
 };
 
 #define WINDOWS_STORE_COUNT (sizeof(windows_credential_stores) / sizeof(windows_credential_stores[0]))
@@ -487,6 +493,39 @@ cordon_code cordon_setup_record_parse(const char *text, size_t length, cordon_se
 	}
 	cordon_json_free(root);
 	return code;
+}
+
+static bool is_record_root(const cordon_setup_record *record, const char *path)
+{
+	for (size_t i = 0; i < record->root_count; i++)
+		if (winpath_compare(record->roots[i], path) == 0)
+			return true;
+	return false;
+}
+
+cordon_code cordon_setup_entries_from_record(const cordon_setup_record *record, const char *profile_dir,
+					     cordon_profile_entry **entries, size_t *count, cordon_error *err)
+{
+	size_t profile_length = profile_dir ? strlen(profile_dir) : 0;
+
+	*entries = NULL;
+	*count = 0;
+	if (!record || !profile_dir)
+		return cordon_fail(err, CORDON_E_INVALID, "cannot read setup's record: no record or profile");
+	*entries = calloc(record->grant_count + 1, sizeof(**entries));
+	if (!*entries)
+		return cordon_fail(err, CORDON_E_NOMEM, "cannot read setup's record: out of memory");
+	for (size_t i = 0; i < record->grant_count; i++) {
+		const cordon_read_grant_state *g = &record->grants[i];
+
+		if (strlen(g->path) <= profile_length + 1 || !winpath_is_within(g->path, profile_dir) ||
+		    is_record_root(record, g->path))
+			continue;
+		(*entries)[*count].relative = g->path + profile_length + 1;
+		(*entries)[*count].is_directory = g->is_directory;
+		(*count)++;
+	}
+	return CORDON_OK;
 }
 
 /* ----------------------------------------------------------- staleness */

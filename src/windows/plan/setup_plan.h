@@ -103,6 +103,17 @@ char *cordon_setup_record_render(const cordon_setup_record *record);
 cordon_code cordon_setup_record_parse(const char *text, size_t length, cordon_setup_record *record,
 				      cordon_error *err);
 
+/* The profile entries a record's grants stand for, so that status can
+ * plan again without listing the profile: every granted path strictly
+ * below profile_dir that is not one of the record's roots, relative to
+ * the profile (each entry's text points into record). Planned again with
+ * the record's roots and the same credential stores, they give exactly
+ * the record's grants, so the fingerprint equals the record's unless
+ * cordon's plan itself changed. Allocates *entries (free()). */
+cordon_code cordon_setup_entries_from_record(const cordon_setup_record *record, const char *profile_dir,
+					     cordon_profile_entry **entries, size_t *count,
+					     cordon_error *err);
+
 /* Plans uninstall from the record alone. */
 cordon_code cordon_setup_plan_uninstall(const cordon_setup_record *record, cordon_setup_plan *plan,
 					cordon_error *err);
