@@ -189,7 +189,40 @@ cordon_code win_frame_receive(HANDLE pipe, bool to_runner, cordon_runner_header 
 	return CORDON_OK;
 }
 
-cordon_code win_pipe_client_user_sid(HANDLE pipe, cordon_sid *sid, cordon_error *err)
+/* The runner's token must not carry BUILTIN\Administrators in any form
+ * (enabled, or deny-only as UAC leaves it): a sandbox account that became
+ * an administrator would hold an administrator's rights as soon as
+ * anything elevated it. Setup refuses such an account too; this is the
+ * check at every run. */
+static cordon_code refuse_administrators(HANDLE token, cordon_error *err)
+{
+	DWORD length = 0;
+	TOKEN_GROUPS *groups;
+	BYTE admins[SECURITY_MAX_SID_SIZE];
+	DWORD admins_size = sizeof(admins);
+	cordon_code code = CORDON_OK;
+
+	if (!CreateWellKnownSid(WinBuiltinAdministratorsSid, NULL, admins, &admins_size))
+		return win_fail(err, GetLastError(), "cannot build the Administrators SID");
+	GetTokenInformation(token, TokenGroups, NULL, 0, &length);
+	groups = length ? malloc(length) : NULL;
+	if (groups == NULL || !GetTokenInformation(token, TokenGroups, groups, length, &length)) {
+		DWORD error = GetLastError();
+		free(groups);
+		return win_fail(err, error, "cannot read the groups of the runner's token");
+	}
+	for (DWORD i = 0; i < groups->GroupCount && code == CORDON_OK; i++)
+		if (EqualSid(groups->Groups[i].Sid, admins))
+			code = cordon_fail(
+				err, CORDON_E_STATE,
+				"the sandbox account is a member of Administrators, which a sandbox "
+				"account must never be; nothing was run; remove it from that group and "
+				"run 'cordon setup' again");
+	free(groups);
+	return code;
+}
+
+cordon_code win_pipe_client_user_sid(HANDLE pipe, bool refuse_admins, cordon_sid *sid, cordon_error *err)
 {
 	HANDLE token = NULL;
 
@@ -206,6 +239,8 @@ cordon_code win_pipe_client_user_sid(HANDLE pipe, cordon_sid *sid, cordon_error 
 	if (!opened)
 		return win_fail(err, error, "cannot read the token of the runner's pipe client");
 	cordon_code code = win_token_user(token, "the runner's pipe client", sid, err);
+	if (code == CORDON_OK && refuse_admins)
+		code = refuse_administrators(token, err);
 	CloseHandle(token);
 	return code;
 }

@@ -62,6 +62,8 @@ cordon_code win_frame_receive(HANDLE pipe, bool to_runner, cordon_runner_header 
  * on a server pipe end (ImpersonateNamedPipeClient: the kernel's word
  * for who connected; needs a frame read from the client first). */
 cordon_code win_own_user_sid(cordon_sid *sid, cordon_error *err);
-cordon_code win_pipe_client_user_sid(HANDLE pipe, cordon_sid *sid, cordon_error *err);
+/* refuse_admins: fail (CORDON_E_STATE, one line) when the client's token
+ * carries BUILTIN\Administrators in any form. */
+cordon_code win_pipe_client_user_sid(HANDLE pipe, bool refuse_admins, cordon_sid *sid, cordon_error *err);
 
 #endif

@@ -94,6 +94,62 @@ static bool is_hidden(const wchar_t *account)
 	return status == ERROR_SUCCESS && type == REG_DWORD && size == sizeof(value) && value == 0;
 }
 
+/* The SID of a local or built-in group by the name NetUserGetLocalGroups
+ * gives (unqualified: BUILTIN\Users is not COMPUTER\Users), LocalFree;
+ * NULL when unknown. */
+static char *group_sid_of(const wchar_t *name)
+{
+	BYTE sid[SECURITY_MAX_SID_SIZE];
+	DWORD sid_size = sizeof(sid);
+	wchar_t domain[256];
+	DWORD domain_size = sizeof(domain) / sizeof(domain[0]);
+	SID_NAME_USE use;
+	char *text = NULL;
+
+	if (!LookupAccountNameW(NULL, name, sid, &sid_size, domain, &domain_size, &use))
+		return NULL;
+	if (!ConvertSidToStringSidA(sid, &text))
+		return NULL;
+	return text;
+}
+
+/* A sandbox account must hold no rights beyond BUILTIN\Users and its own
+ * group: an account of that name that is also, say, in Administrators
+ * (made by someone else, or added later) would run every command with
+ * those rights. Fills group_name with the first other local group,
+ * directly or through nesting; false when the groups cannot be read. */
+static bool account_groups_allowed(const wchar_t *account, const char *sandbox_group_sid, wchar_t *group_name,
+				   size_t group_name_size, DWORD *status)
+{
+	LOCALGROUP_USERS_INFO_0 *groups = NULL;
+	DWORD read = 0, total = 0;
+	bool allowed = true;
+
+	group_name[0] = L'\0';
+	*status = NetUserGetLocalGroups(NULL, account, 0, LG_INCLUDE_INDIRECT, (BYTE **)&groups,
+					MAX_PREFERRED_LENGTH, &read, &total);
+	if (*status != NERR_Success) {
+		if (groups)
+			NetApiBufferFree(groups);
+		return false;
+	}
+	for (DWORD i = 0; i < read && allowed; i++) {
+		char *sid = group_sid_of(groups[i].lgrui0_name);
+		bool ours =
+			sid != NULL && (strcmp(sid, CORDON_USERS_GROUP) == 0 ||
+					(sandbox_group_sid != NULL && strcmp(sid, sandbox_group_sid) == 0));
+		if (!ours) {
+			allowed = false;
+			_snwprintf(group_name, group_name_size, L"%ls", groups[i].lgrui0_name);
+			group_name[group_name_size - 1] = L'\0';
+		}
+		LocalFree(sid);
+	}
+	if (groups)
+		NetApiBufferFree(groups);
+	return allowed;
+}
+
 void win_accounts_read_free(win_accounts_read *read)
 {
 	LocalFree(read->group_sid);
@@ -145,6 +201,33 @@ cordon_code win_accounts_read_now(const char *state_dir, win_accounts_read *out,
 			account->in_group = out->state.group_exists && group_has_member(group, account->sid);
 			account->in_users = group_has_member(users, account->sid);
 			account->hidden = is_hidden(name);
+			wchar_t other[256];
+			if (!account_groups_allowed(name, out->group_sid, other,
+						    sizeof(other) / sizeof(other[0]), &status)) {
+				if (info)
+					NetApiBufferFree(info);
+				free(name);
+				free(group);
+				free(users);
+				win_accounts_read_free(out);
+				if (status != NERR_Success)
+					return win_fail(err, status,
+							"cannot read the local groups of the account %s",
+							spec->name);
+				char *shown = win_utf8(other, -1);
+				cordon_code code = cordon_fail(err, CORDON_E_STATE,
+							       "the local account %s is a member of the "
+							       "group %s, and a sandbox account must "
+							       "hold no rights beyond Users and %s; nothing "
+							       "was run or changed; remove it from "
+							       "that group (or delete the account if cordon "
+							       "did not make it) and run 'cordon "
+							       "setup' again",
+							       spec->name, shown ? shown : "(unnamed)",
+							       CORDON_SANDBOX_GROUP);
+				free(shown);
+				return code;
+			}
 		} else if (status == NERR_UserNotFound) {
 			status = NERR_Success;
 		}
