@@ -35,6 +35,7 @@
 #include "core/winpath.h"
 #include "windows/acl_prepare.h"
 #include "windows/plan/acl_apply.h"
+#include "windows/win_internal.h"
 
 /* A .git file, a record and the secret are small; anything bigger is not
  * one of them. */
@@ -389,22 +390,10 @@ static cordon_code win_list(void *context, cordon_fs_handle *handle, char ***nam
 	}
 }
 
-/* The two reparse-data layouts that name a target (winnt/ntifs), kept
- * here since user-mode headers do not declare them. */
-typedef struct link_reparse_data {
-	DWORD tag;
-	WORD data_length;
-	WORD reserved;
-	WORD substitute_offset;
-	WORD substitute_length;
-	WORD print_offset;
-	WORD print_length;
-} link_reparse_data;
-
 static char *win_reparse_target(void *context, cordon_fs_handle *handle)
 {
 	BYTE *buffer = malloc(MAXIMUM_REPARSE_DATA_BUFFER_SIZE);
-	const link_reparse_data *data = (const link_reparse_data *)buffer;
+	const win_reparse_names *data = (const win_reparse_names *)buffer;
 	const BYTE *names;
 	DWORD returned = 0;
 	char *print = NULL, *canonical = NULL, *stream = NULL;

@@ -323,16 +323,6 @@ cordon_code win_sandbox_group_sid(cordon_sid *out, cordon_error *err)
 
 /* ------------------------------------------------------------ one step */
 
-static bool same_aces(const cordon_ace *a, size_t a_count, const cordon_ace *b, size_t b_count)
-{
-	if (a_count != b_count)
-		return false;
-	for (size_t i = 0; i < a_count; i++)
-		if (!cordon_ace_equal(&a[i], &b[i]))
-			return false;
-	return true;
-}
-
 /* Applies one step: one descriptor write at most. *wrote says whether it
  * wrote. */
 static cordon_code apply_step(grant_helper *h, const cordon_read_grant_step *step, bool *wrote,
@@ -377,7 +367,7 @@ static cordon_code apply_step(grant_helper *h, const cordon_read_grant_step *ste
 				   change.path);
 		goto out;
 	}
-	if (!same_aces(dacl.aces, dacl.ace_count, result, result_count)) {
+	if (!cordon_ace_lists_equal(dacl.aces, dacl.ace_count, result, result_count)) {
 		cordon_fs_dacl updated = {.present = true,
 					  .dacl_protected = dacl.dacl_protected,
 					  .aces = result,

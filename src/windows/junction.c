@@ -28,15 +28,9 @@
 #include "windows/win_internal.h"
 
 /* The mount-point reparse buffer (REPARSE_DATA_BUFFER's
- * MountPointReparseBuffer, from the DDK's ntifs.h). */
+ * MountPointReparseBuffer): the offsets, then the names. */
 typedef struct mount_point_data {
-	DWORD tag;
-	WORD data_length;
-	WORD reserved;
-	WORD substitute_offset;
-	WORD substitute_length;
-	WORD print_offset;
-	WORD print_length;
+	win_reparse_names head;
 	WCHAR names[1];
 } mount_point_data;
 
@@ -57,12 +51,14 @@ static char *mount_point_substitute(HANDLE file)
 	if (buffer &&
 	    DeviceIoControl(file, FSCTL_GET_REPARSE_POINT, NULL, 0, buffer, MAXIMUM_REPARSE_DATA_BUFFER_SIZE,
 			    &returned, NULL) &&
-	    returned >= MOUNT_POINT_HEADER + MOUNT_POINT_OFFSETS && data->tag == IO_REPARSE_TAG_MOUNT_POINT &&
-	    (size_t)MOUNT_POINT_HEADER + MOUNT_POINT_OFFSETS + data->substitute_offset +
-			    data->substitute_length <=
+	    returned >= MOUNT_POINT_HEADER + MOUNT_POINT_OFFSETS &&
+	    data->head.tag == IO_REPARSE_TAG_MOUNT_POINT &&
+	    (size_t)MOUNT_POINT_HEADER + MOUNT_POINT_OFFSETS + data->head.substitute_offset +
+			    data->head.substitute_length <=
 		    returned)
-		substitute = win_utf8((const WCHAR *)((const BYTE *)data->names + data->substitute_offset),
-				      (int)(data->substitute_length / sizeof(WCHAR)));
+		substitute =
+			win_utf8((const WCHAR *)((const BYTE *)data->names + data->head.substitute_offset),
+				 (int)(data->head.substitute_length / sizeof(WCHAR)));
 	free(buffer);
 	return substitute;
 }
@@ -187,14 +183,14 @@ static cordon_code junction_create(const char *path, const char *target, cordon_
 		code = cordon_fail(err, CORDON_E_NOMEM, "cannot make a junction: out of memory");
 		goto out;
 	}
-	data->tag = IO_REPARSE_TAG_MOUNT_POINT;
-	data->data_length = (WORD)data_bytes;
-	data->substitute_offset = 0;
-	data->substitute_length = (WORD)substitute_bytes;
-	data->print_offset = (WORD)(substitute_bytes + sizeof(WCHAR));
-	data->print_length = (WORD)print_bytes;
+	data->head.tag = IO_REPARSE_TAG_MOUNT_POINT;
+	data->head.data_length = (WORD)data_bytes;
+	data->head.substitute_offset = 0;
+	data->head.substitute_length = (WORD)substitute_bytes;
+	data->head.print_offset = (WORD)(substitute_bytes + sizeof(WCHAR));
+	data->head.print_length = (WORD)print_bytes;
 	memcpy(data->names, wide_substitute, substitute_bytes);
-	memcpy((BYTE *)data->names + data->print_offset, wide_print, print_bytes);
+	memcpy((BYTE *)data->names + data->head.print_offset, wide_print, print_bytes);
 	/* The folder's inheritable ACEs give the new directory its DACL:
 	 * the user (as creator) full control, the sandbox group read. */
 	if (!CreateDirectoryW(wide_path, NULL)) {

@@ -37,6 +37,20 @@ cordon_code win_fail(cordon_error *err, DWORD error, const char *format, ...)
  * starts with (HKCU\Environment). machine_dir.c. */
 DWORD win_test_hook(const char *name, char *value, DWORD size);
 
+/* The start of the two reparse-data layouts that name a target, mount
+ * point and symbolic link (REPARSE_DATA_BUFFER, from the DDK's ntifs.h;
+ * user-mode headers do not declare it). The names follow: at once for a
+ * mount point, after a ULONG of flags for a symbolic link. */
+typedef struct win_reparse_names {
+	DWORD tag;
+	WORD data_length;
+	WORD reserved;
+	WORD substitute_offset;
+	WORD substitute_length;
+	WORD print_offset;
+	WORD print_length;
+} win_reparse_names;
+
 /* ------------------------------------------------------------ mode.c */
 
 typedef enum win_mode {

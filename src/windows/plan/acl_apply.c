@@ -654,16 +654,6 @@ static bool same_identity(const cordon_fs_identity *a, const cordon_fs_identity 
 	       a->file_id_low == b->file_id_low;
 }
 
-static bool same_aces(const cordon_ace *a, size_t a_count, const cordon_ace *b, size_t b_count)
-{
-	if (a_count != b_count)
-		return false;
-	for (size_t i = 0; i < a_count; i++)
-		if (!cordon_ace_equal(&a[i], &b[i]))
-			return false;
-	return true;
-}
-
 /* A NULL DACL grants everyone everything. Adding a deny to it must keep
  * that for everyone else, so it becomes an explicit allow of everything
  * to Everyone behind the new ACEs. */
@@ -738,7 +728,7 @@ static cordon_code apply_one(const cordon_fs_port *fs, cordon_fs_handle *handle,
 	    !cordon_dacl_apply_change(current.aces, current.ace_count, change, &merged, &merged_count))
 		code = out_of_memory(err);
 	if (code == CORDON_OK && current.present &&
-	    same_aces(current.aces, current.ace_count, merged, merged_count)) {
+	    cordon_ace_lists_equal(current.aces, current.ace_count, merged, merged_count)) {
 		free(merged);
 		cordon_fs_dacl_free(&current);
 		return CORDON_OK; /* already there: no write */

@@ -31,6 +31,16 @@ bool cordon_ace_equal(const cordon_ace *a, const cordon_ace *b)
 	       cordon_sid_equal(&a->sid, &b->sid);
 }
 
+bool cordon_ace_lists_equal(const cordon_ace *a, size_t a_count, const cordon_ace *b, size_t b_count)
+{
+	if (a_count != b_count)
+		return false;
+	for (size_t i = 0; i < a_count; i++)
+		if (!cordon_ace_equal(&a[i], &b[i]))
+			return false;
+	return true;
+}
+
 const char *cordon_acl_reason_name(cordon_acl_reason reason)
 {
 	switch (reason) {

@@ -117,6 +117,8 @@ typedef struct cordon_ace {
 } cordon_ace;
 
 bool cordon_ace_equal(const cordon_ace *a, const cordon_ace *b);
+/* Whether two ACE lists hold the same ACEs in the same order. */
+bool cordon_ace_lists_equal(const cordon_ace *a, size_t a_count, const cordon_ace *b, size_t b_count);
 
 /* An ACE with every field given (padding zeroed, so two equal ACEs also
  * compare equal byte for byte). */
