@@ -150,6 +150,48 @@ static bool account_groups_allowed(const wchar_t *account, const char *sandbox_g
 	return allowed;
 }
 
+cordon_code win_accounts_check_groups(const win_accounts_read *read, cordon_error *err)
+{
+	for (size_t i = 0; i < CORDON_ACCOUNT_COUNT; i++) {
+		const cordon_account_spec *spec = cordon_account_spec_of((cordon_sandbox_account)i);
+		wchar_t other[256];
+		DWORD status = NERR_Success;
+		wchar_t *name;
+		bool allowed;
+
+		if (!read->state.accounts[i].exists)
+			continue;
+		name = win_wide(spec->name);
+		if (!name)
+			return cordon_fail(err, CORDON_E_NOMEM,
+					   "cannot read the sandbox accounts: out of memory");
+		allowed = account_groups_allowed(name, read->group_sid, other,
+						 sizeof(other) / sizeof(other[0]), &status);
+		free(name);
+		if (allowed)
+			continue;
+		if (status != NERR_Success)
+			return win_fail(
+				err, status,
+				"cannot read the local groups of the account %s, so cordon cannot tell "
+				"whether it holds rights beyond a sandbox account's; nothing was run or "
+				"changed",
+				spec->name);
+		char *shown = win_utf8(other, -1);
+		cordon_code code = cordon_fail(
+			err, CORDON_E_STATE,
+			"the local account %s is a member of the group %s, and a sandbox account must hold "
+			"no "
+			"rights beyond Users and %s; nothing was run or changed; remove it from that group "
+			"(or "
+			"delete the account if cordon did not make it) and run 'cordon setup' again",
+			spec->name, shown ? shown : "(unnamed)", CORDON_SANDBOX_GROUP);
+		free(shown);
+		return code;
+	}
+	return CORDON_OK;
+}
+
 void win_accounts_read_free(win_accounts_read *read)
 {
 	LocalFree(read->group_sid);
@@ -201,33 +243,6 @@ cordon_code win_accounts_read_now(const char *state_dir, win_accounts_read *out,
 			account->in_group = out->state.group_exists && group_has_member(group, account->sid);
 			account->in_users = group_has_member(users, account->sid);
 			account->hidden = is_hidden(name);
-			wchar_t other[256];
-			if (!account_groups_allowed(name, out->group_sid, other,
-						    sizeof(other) / sizeof(other[0]), &status)) {
-				if (info)
-					NetApiBufferFree(info);
-				free(name);
-				free(group);
-				free(users);
-				win_accounts_read_free(out);
-				if (status != NERR_Success)
-					return win_fail(err, status,
-							"cannot read the local groups of the account %s",
-							spec->name);
-				char *shown = win_utf8(other, -1);
-				cordon_code code = cordon_fail(err, CORDON_E_STATE,
-							       "the local account %s is a member of the "
-							       "group %s, and a sandbox account must "
-							       "hold no rights beyond Users and %s; nothing "
-							       "was run or changed; remove it from "
-							       "that group (or delete the account if cordon "
-							       "did not make it) and run 'cordon "
-							       "setup' again",
-							       spec->name, shown ? shown : "(unnamed)",
-							       CORDON_SANDBOX_GROUP);
-				free(shown);
-				return code;
-			}
 		} else if (status == NERR_UserNotFound) {
 			status = NERR_Success;
 		}

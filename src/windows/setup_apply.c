@@ -94,6 +94,8 @@ static cordon_code machine_read(const char *state_dir, HANDLE engine, uint16_t p
 	if (!keys)
 		return cordon_fail(err, CORDON_E_NOMEM, "cannot read the machine's setup: out of memory");
 	code = win_accounts_read_now(state_dir, &m->accounts, err);
+	if (code == CORDON_OK)
+		code = win_accounts_check_groups(&m->accounts, err);
 	if (code == CORDON_OK && engine)
 		code = win_wfp_read_now(engine, keys, key_count, &m->wfp, err);
 	free(keys);

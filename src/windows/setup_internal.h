@@ -74,6 +74,12 @@ typedef struct win_accounts_read {
  * and the HKLM value are readable by every local user). */
 cordon_code win_accounts_read_now(const char *state_dir, win_accounts_read *out, cordon_error *err);
 void win_accounts_read_free(win_accounts_read *read);
+/* Refuses (CORDON_E_STATE, one line naming the group) a sandbox account
+ * that exists and belongs to any local group but BUILTIN\Users and the
+ * sandbox group, directly or nested; also when its groups cannot be
+ * read. Setup and the status of runs and doctor check it; uninstall does
+ * not, so such an account can still be removed. */
+cordon_code win_accounts_check_groups(const win_accounts_read *read, cordon_error *err);
 
 /* Applies one setup or uninstall step. `progress` gets the step's line. */
 cordon_code win_account_step_apply(const char *state_dir, const cordon_account_step *step, cordon_error *err);

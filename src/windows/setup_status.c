@@ -137,6 +137,11 @@ static cordon_code build_status(const char *state_dir, const cordon_setup_record
 	if (code != CORDON_OK)
 		return code;
 	code = win_accounts_read_now(state_dir, &accounts, err);
+	if (code == CORDON_OK) {
+		code = win_accounts_check_groups(&accounts, err);
+		if (code != CORDON_OK)
+			win_accounts_read_free(&accounts);
+	}
 	if (code != CORDON_OK) {
 		status_inputs_free(&s);
 		return code;

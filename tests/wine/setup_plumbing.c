@@ -111,10 +111,24 @@ static void check_accounts(const char *state_dir)
 	      "NetUserAdd makes the offline account with a random password, stored with DPAPI");
 	/* Wine's NetUserGetInfo gives flags 0 for the accounts it keeps:
 	 * that the flags hold is for a Windows host. */
-	check(win_accounts_read_now(state_dir, &after, &err) == CORDON_OK &&
-		      after.state.accounts[CORDON_ACCOUNT_OFFLINE].exists &&
+	cordon_code read = win_accounts_read_now(state_dir, &after, &err);
+	if (read != CORDON_OK)
+		printf("# read back failed: %s\n", err.message);
+	check(read == CORDON_OK && after.state.accounts[CORDON_ACCOUNT_OFFLINE].exists &&
 		      after.state.accounts[CORDON_ACCOUNT_OFFLINE].credential_stored,
 	      "  ... read back: it exists and its password is stored");
+	/* Wine's NetUserGetLocalGroups knows only the logged-on user: the
+	 * check of the account's groups cannot read them and must refuse,
+	 * never assume (that it refuses an account in Administrators is for
+	 * a Windows host). */
+	if (read == CORDON_OK) {
+		cordon_error groups_err = {0};
+		check(win_accounts_check_groups(&after, &groups_err) != CORDON_OK &&
+			      strstr(groups_err.message,
+				     "cannot read the local groups of the account " CORDON_OFFLINE_ACCOUNT) !=
+				      NULL,
+		      "  ... its groups unreadable under Wine: the groups check refuses, naming the account");
+	}
 	printf("# read back: flags 0x%lx (the plan's 0x%lx; Wine does not keep them)\n",
 	       (unsigned long)after.state.accounts[CORDON_ACCOUNT_OFFLINE].flags,
 	       (unsigned long)CORDON_ACCOUNT_FLAGS);
