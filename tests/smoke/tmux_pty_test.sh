@@ -175,9 +175,12 @@ if wait_for '^JOBS-12$'; then
 	# The exact bytes the terminal gets from a --pty run, with Ctrl-D
 	# typed while cordon starts: nothing but the command's own output
 	# (an end-of-file typed before raw mode once arrived as a NUL, shown
-	# as ^@).
+	# as ^@). The command waits a second before it prints, so the Ctrl-D
+	# lands while cordon runs (early: the case above; later: relayed to
+	# the command, which does not read it) and never reaches bash after
+	# cordon is gone, which would end the shell and the session.
 	tmux -S "$tsock" pipe-pane -o -t "$target" "cat >> '$work/raw'"
-	type_line "'$cordon' run -q --pty -C '$work/ws' -- sh -c 'echo BYTES-\$((6*7))'"
+	type_line "'$cordon' run -q --pty -C '$work/ws' -- sh -c 'sleep 1; echo BYTES-\$((6*7))'"
 	tmux -S "$tsock" send-keys -t "$target" C-d
 	if wait_for '^BYTES-42$'; then
 		sleep 0.3
