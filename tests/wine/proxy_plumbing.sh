@@ -14,12 +14,13 @@ set -uo pipefail
 build=${1:?usage: $0 MINGW_BUILD_DIR}
 port=3128 # CORDON_PROXY_PORT (src/proxy/proxy.h)
 helper=$build/tests/wine/wine_helper.exe
+library_test=$build/tests/wine/wine_library_test.exe
 if ! command -v wine >/dev/null || ! command -v python3 >/dev/null; then
 	echo "SKIP: needs wine and python3 (scripts/setup-debian.sh installs both)"
 	exit 77
 fi
-if [ ! -f "$build/cordon.exe" ] || [ ! -f "$helper" ]; then
-	echo "SKIP: $build has no cordon.exe or tests/wine/wine_helper.exe; wine.plumbing builds them"
+if [ ! -f "$build/cordon.exe" ] || [ ! -f "$helper" ] || [ ! -f "$library_test" ]; then
+	echo "SKIP: $build has no cordon.exe or tests/wine/wine_helper.exe or wine_library_test.exe; wine.plumbing builds them"
 	exit 77
 fi
 # SO_REUSEADDR: connections of an earlier run in TIME_WAIT do not count,
@@ -114,6 +115,13 @@ check "control: localhost is refused (403) when the allowlist has only example.o
 	grep -q '^status=HTTP/1.1 403' "$work/out.lf"
 
 check "after cordon exits nothing listens on the proxy port" port_free
+
+# Through the library: the proxy lives exactly as long as the child.
+timeout 120 wine "$library_test" "$helper_w" "$ws_w" proxy >"$work/library.out" 2>&1
+status=$?
+sed 's/^/  /' "$work/library.out"
+check "the library's proxy checks (listening while the child exists, stopped by cordon_child_free): $status failure(s)" \
+	test "$status" = 0 -a "$(grep -c '^ok - plumbing' "$work/library.out")" = 4
 
 # Someone else on the proxy port: cordon refuses, nothing runs.
 python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); open(sys.argv[2],"w").write("up"); time.sleep(120)' \
