@@ -1,8 +1,9 @@
-/* The proxy thread in the cordon process: hands the relay one stream per
+/* The proxy thread in the cordon process (POSIX; Windows: proxy_win32.c): hands the relay one stream per
  * sandboxed TCP connection and serves HTTP CONNECT / absolute-form forward
  * requests on it, connecting only to allowlisted hosts. */
 #include "proxy/proxy.h"
 #include "proxy/pump.h"
+#include "proxy/request.h"
 
 #include "core/error.h"
 
@@ -25,25 +26,7 @@ const char *const *cordon_proxy_environment(void)
 	return proxy_environment;
 }
 
-#ifdef _WIN32
-
-cordon_code cordon_proxy_start(const char *const *allowed_domains, size_t domain_count, int *relay_fd,
-			       cordon_proxy **out, cordon_error *err)
-{
-	(void)allowed_domains;
-	(void)domain_count;
-	(void)relay_fd;
-	*out = NULL;
-	return cordon_fail(err, CORDON_E_UNSUPPORTED,
-			   "the allowlist proxy is not available on Windows yet: use --network off or on");
-}
-
-void cordon_proxy_stop(cordon_proxy *proxy)
-{
-	(void)proxy;
-}
-
-#else
+#ifndef _WIN32
 
 #include <errno.h>
 #include <netdb.h>
@@ -55,20 +38,17 @@ void cordon_proxy_stop(cordon_proxy *proxy)
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#define HEADER_LIMIT	     16384
 #define CONNECTION_LIMIT     64
 #define HANDSHAKE_TIMEOUT_MS 30000
 #define CONNECT_TIMEOUT_MS   10000
 #define RESPONSE_TIMEOUT_MS  10000
 #define STOP_GRACE_MS	     2000
-#define HOST_MAX	     253
 #define THREAD_STACK	     (1024 * 1024)
 
 struct cordon_proxy {
@@ -90,19 +70,6 @@ typedef struct connection {
 	cordon_proxy *proxy;
 	int client_fd;
 } connection;
-
-typedef struct request {
-	char method[32];
-	char version[16];
-	char host[HOST_MAX + 1];
-	char authority[HOST_MAX + 16]; /* as the client wrote it, for Host: */
-	unsigned short port;
-	bool is_connect;
-	const char *path; /* forward requests: origin-form target, into the header buffer */
-	size_t path_length;
-	const char *headers; /* first header line, into the header buffer */
-	size_t headers_length;
-} request;
 
 /* ------------------------------------------------------------ lifetime */
 
@@ -191,240 +158,12 @@ static void send_status(const cordon_proxy *proxy, int fd, const char *status, c
 	char body[512];
 	va_list args;
 	va_start(args, body_format);
-	int body_length = vsnprintf(body, sizeof(body) - 1, body_format, args);
+	vsnprintf(body, sizeof(body), body_format, args);
 	va_end(args);
-	if (body_length < 0)
-		body_length = 0;
-	if ((size_t)body_length > sizeof(body) - 2)
-		body_length = (int)sizeof(body) - 2;
-	body[body_length++] = '\n';
-	body[body_length] = '\0';
-
 	char response[1024];
-	int length = snprintf(response, sizeof(response),
-			      "HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
-			      "Connection: close\r\n\r\n%s",
-			      status, body_length, body);
-	if (length > 0 && (size_t)length < sizeof(response))
-		send_all(proxy, fd, response, (size_t)length);
-}
-
-/* ------------------------------------------------------------- parsing */
-
-static const char *find_header_end(const char *buffer, size_t length)
-{
-	for (size_t i = 3; i < length; i++)
-		if (buffer[i - 3] == '\r' && buffer[i - 2] == '\n' && buffer[i - 1] == '\r' &&
-		    buffer[i] == '\n')
-			return buffer + i + 1;
-	return NULL;
-}
-
-static bool is_host_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-	       c == '.' || c == '_';
-}
-
-static bool is_ipv6_char(char c)
-{
-	return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || (c >= '0' && c <= '9') || c == ':' ||
-	       c == '.';
-}
-
-static bool parse_port(const char *text, size_t length, unsigned short *port)
-{
-	if (length == 0 || length > 5)
-		return false;
-	unsigned value = 0;
-	for (size_t i = 0; i < length; i++) {
-		if (text[i] < '0' || text[i] > '9')
-			return false;
-		value = value * 10 + (unsigned)(text[i] - '0');
-	}
-	if (value == 0 || value > 65535)
-		return false;
-	*port = (unsigned short)value;
-	return true;
-}
-
-/* "host:port", "[v6]:port", or without ":port" when default_port is not 0. */
-static const char *parse_authority(const char *text, size_t length, unsigned short default_port, request *req)
-{
-	if (length == 0 || length >= sizeof(req->authority))
-		return "the host is missing or too long";
-	memcpy(req->authority, text, length);
-	req->authority[length] = '\0';
-
-	const char *host = text;
-	size_t host_length;
-	const char *rest;
-	if (text[0] == '[') {
-		const char *close = memchr(text, ']', length);
-		if (close == NULL)
-			return "an IPv6 address lacks its closing ']'";
-		host = text + 1;
-		host_length = (size_t)(close - host);
-		for (size_t i = 0; i < host_length; i++)
-			if (!is_ipv6_char(host[i]))
-				return "the IPv6 address has characters it cannot have";
-		rest = close + 1;
-	} else {
-		const char *colon = memchr(text, ':', length);
-		host_length = colon ? (size_t)(colon - text) : length;
-		for (size_t i = 0; i < host_length; i++)
-			if (!is_host_char(host[i]))
-				return "the host name has characters it cannot have";
-		rest = text + host_length;
-	}
-	if (host_length == 0 || host_length > HOST_MAX)
-		return "the host is missing or too long";
-	size_t rest_length = length - (size_t)(rest - text);
-	if (rest_length == 0) {
-		if (default_port == 0)
-			return "CONNECT needs host:port";
-		req->port = default_port;
-	} else if (rest[0] != ':' || !parse_port(rest + 1, rest_length - 1, &req->port)) {
-		return "the port is not a number from 1 to 65535";
-	}
-	memcpy(req->host, host, host_length);
-	req->host[host_length] = '\0';
-	return NULL;
-}
-
-static const char *parse_target(const char *target, size_t length, request *req)
-{
-	if (req->is_connect)
-		return parse_authority(target, length, 0, req);
-	static const char http_scheme[] = "http://";
-	size_t scheme_length = sizeof(http_scheme) - 1;
-	if (length >= 8 && strncasecmp(target, "https://", 8) == 0)
-		return "https URLs go through CONNECT";
-	if (length < scheme_length || strncasecmp(target, http_scheme, scheme_length) != 0)
-		return "a proxy request needs an absolute http:// URL or CONNECT";
-	const char *authority = target + scheme_length;
-	size_t authority_length = 0;
-	while (scheme_length + authority_length < length &&
-	       strchr("/?#", authority[authority_length]) == NULL)
-		authority_length++;
-	if (memchr(authority, '@', authority_length) != NULL)
-		return "user names in proxy URLs are not supported";
-	const char *error = parse_authority(authority, authority_length, 80, req);
-	if (error != NULL)
-		return error;
-	req->path = authority + authority_length;
-	req->path_length = length - scheme_length - authority_length;
-	return NULL;
-}
-
-static bool copy_token(char *out, size_t out_size, const char *text, size_t length)
-{
-	if (length == 0 || length >= out_size)
-		return false;
-	memcpy(out, text, length);
-	out[length] = '\0';
-	return true;
-}
-
-/* header_end points just past the blank line. Returns NULL or why the
- * request is malformed. */
-static const char *parse_request(const char *buffer, const char *header_end, request *req)
-{
-	memset(req, 0, sizeof(*req));
-	const char *line_end = strstr(buffer, "\r\n");
-	if (line_end == NULL || line_end >= header_end)
-		return "the request line is incomplete";
-	const char *first_space = memchr(buffer, ' ', (size_t)(line_end - buffer));
-	if (first_space == NULL)
-		return "the request line has no target";
-	const char *target = first_space + 1;
-	const char *second_space = memchr(target, ' ', (size_t)(line_end - target));
-	if (second_space == NULL)
-		return "the request line has no HTTP version";
-	const char *version = second_space + 1;
-
-	if (!copy_token(req->method, sizeof(req->method), buffer, (size_t)(first_space - buffer)))
-		return "the method is missing or too long";
-	for (const char *c = req->method; *c; c++)
-		if (!((*c >= 'A' && *c <= 'Z') || *c == '-' || *c == '_'))
-			return "the method is not an HTTP method";
-	if (!copy_token(req->version, sizeof(req->version), version, (size_t)(line_end - version)) ||
-	    strncmp(req->version, "HTTP/1.", 7) != 0 || req->version[7] < '0' || req->version[7] > '9' ||
-	    req->version[8] != '\0')
-		return "the HTTP version is not HTTP/1.x";
-	size_t target_length = (size_t)(second_space - target);
-	for (size_t i = 0; i < target_length; i++)
-		if ((unsigned char)target[i] <= ' ' || target[i] == 0x7f)
-			return "the target has control characters or spaces";
-
-	req->is_connect = strcmp(req->method, "CONNECT") == 0;
-	req->headers = line_end + 2;
-	req->headers_length = (size_t)(header_end - req->headers);
-	return parse_target(target, target_length, req);
-}
-
-static bool header_named(const char *line, size_t line_length, const char *name)
-{
-	size_t name_length = strlen(name);
-	return line_length > name_length && line[name_length] == ':' &&
-	       strncasecmp(line, name, name_length) == 0;
-}
-
-static bool is_dropped_header(const char *line, size_t line_length)
-{
-	/* Hop-by-hop headers meant for this proxy, and Host, which must name
-	 * the host actually connected to (RFC 9112, 3.2.2). */
-	static const char *const dropped[] = {"connection", "proxy-connection", "keep-alive",
-					      "proxy-authorization", "host"};
-	for (size_t i = 0; i < sizeof(dropped) / sizeof(dropped[0]); i++)
-		if (header_named(line, line_length, dropped[i]))
-			return true;
-	return false;
-}
-
-/* Builds the origin-form request sent upstream. Allocates *out. Returns NULL
- * or why the headers are malformed. */
-static const char *build_forward_request(const request *req, char **out, size_t *out_length)
-{
-	size_t capacity = req->headers_length + req->path_length + sizeof(req->authority) + 128;
-	char *text = malloc(capacity);
-	if (text == NULL)
-		return "the proxy is out of memory";
-	size_t length = 0;
-	int written;
-	if (req->path_length == 0 || req->path[0] != '/')
-		written = snprintf(text, capacity, "%s /%.*s %s\r\n", req->method, (int)req->path_length,
-				   req->path, req->version);
-	else
-		written = snprintf(text, capacity, "%s %.*s %s\r\n", req->method, (int)req->path_length,
-				   req->path, req->version);
-	length = (size_t)written;
-	written = snprintf(text + length, capacity - length, "Host: %s\r\n", req->authority);
-	length += (size_t)written;
-
-	const char *line = req->headers;
-	const char *end = req->headers + req->headers_length - 2; /* before the blank line */
-	while (line < end) {
-		const char *line_end = strstr(line, "\r\n");
-		size_t line_length = (size_t)(line_end - line);
-		if (line[0] == ' ' || line[0] == '\t' || memchr(line, ':', line_length) == NULL ||
-		    line[0] == ':' || memchr(line, '\r', line_length) != NULL ||
-		    memchr(line, '\n', line_length) != NULL) {
-			free(text);
-			return "a header line is not \"Name: value\"";
-		}
-		if (!is_dropped_header(line, line_length)) {
-			memcpy(text + length, line, line_length + 2);
-			length += line_length + 2;
-		}
-		line = line_end + 2;
-	}
-	static const char closing[] = "Connection: close\r\n\r\n";
-	memcpy(text + length, closing, sizeof(closing) - 1);
-	length += sizeof(closing) - 1;
-	*out = text;
-	*out_length = length;
-	return NULL;
+	size_t length = cordon_proxy_status_response(response, sizeof(response), status, body);
+	if (length > 0)
+		send_all(proxy, fd, response, length);
 }
 
 /* ----------------------------------------------------------- upstream */
@@ -459,7 +198,8 @@ static int connect_address(const cordon_proxy *proxy, const struct addrinfo *add
 }
 
 /* Resolves and connects; on failure answers the client itself and returns -1. */
-static int connect_upstream(const cordon_proxy *proxy, int client_fd, const request *req, bool literal)
+static int connect_upstream(const cordon_proxy *proxy, int client_fd, const cordon_proxy_request *req,
+			    bool literal)
 {
 	char service[8];
 	snprintf(service, sizeof(service), "%u", req->port);
@@ -540,14 +280,14 @@ static header_status read_header(const cordon_proxy *proxy, int fd, char *buffer
 	int64_t deadline = now_ms() + HANDSHAKE_TIMEOUT_MS;
 	*length = 0;
 	for (;;) {
-		if (*length == HEADER_LIMIT)
+		if (*length == CORDON_PROXY_HEADER_LIMIT)
 			return HEADER_TOO_LARGE;
 		int ready = wait_fd(proxy, fd, POLLIN, remaining_ms(deadline));
 		if (ready < 0)
 			return HEADER_CLOSED;
 		if (ready == 0)
 			return HEADER_TIMEOUT;
-		ssize_t got = recv(fd, buffer + *length, HEADER_LIMIT - *length, MSG_DONTWAIT);
+		ssize_t got = recv(fd, buffer + *length, CORDON_PROXY_HEADER_LIMIT - *length, MSG_DONTWAIT);
 		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 			continue;
 		if (got <= 0)
@@ -555,7 +295,7 @@ static header_status read_header(const cordon_proxy *proxy, int fd, char *buffer
 		size_t scan_from = *length > 3 ? *length - 3 : 0;
 		*length += (size_t)got;
 		buffer[*length] = '\0';
-		const char *end = find_header_end(buffer + scan_from, *length - scan_from);
+		const char *end = cordon_proxy_find_header_end(buffer + scan_from, *length - scan_from);
 		if (end != NULL) {
 			*header_end = end;
 			return HEADER_COMPLETE;
@@ -572,7 +312,7 @@ static void serve_request(const cordon_proxy *proxy, int client_fd, char *buffer
 	case HEADER_CLOSED: return;
 	case HEADER_TOO_LARGE:
 		send_status(proxy, client_fd, "431 Request Header Fields Too Large",
-			    "cordon: the request headers exceed %d bytes", HEADER_LIMIT);
+			    "cordon: the request headers exceed %d bytes", CORDON_PROXY_HEADER_LIMIT);
 		return;
 	case HEADER_TIMEOUT:
 		send_status(proxy, client_fd, "408 Request Timeout",
@@ -580,34 +320,16 @@ static void serve_request(const cordon_proxy *proxy, int client_fd, char *buffer
 			    HANDSHAKE_TIMEOUT_MS / 1000);
 		return;
 	}
-	if (memchr(buffer, '\0', (size_t)(header_end - buffer)) != NULL) {
-		send_status(proxy, client_fd, "400 Bad Request", "cordon: malformed proxy request: NUL byte");
+	cordon_proxy_verdict verdict;
+	cordon_proxy_decide(buffer, header_end, (const char *const *)proxy->domains, proxy->domain_count,
+			    &verdict);
+	if (verdict.status != NULL) {
+		send_status(proxy, client_fd, verdict.status, "%s", verdict.body);
 		return;
 	}
-
-	request req;
-	const char *malformed = parse_request(buffer, header_end, &req);
-	if (malformed != NULL) {
-		send_status(proxy, client_fd, "400 Bad Request", "cordon: malformed proxy request: %s",
-			    malformed);
-		return;
-	}
-	if (!cordon_proxy_host_allowed((const char *const *)proxy->domains, proxy->domain_count, req.host)) {
-		send_status(proxy, client_fd, "403 Forbidden",
-			    "cordon: %s is not in the allowed domains (--allow-domain)", req.host);
-		return;
-	}
-
-	char *forward = NULL;
-	size_t forward_length = 0;
-	if (!req.is_connect) {
-		malformed = build_forward_request(&req, &forward, &forward_length);
-		if (malformed != NULL) {
-			send_status(proxy, client_fd, "400 Bad Request",
-				    "cordon: malformed proxy request: %s", malformed);
-			return;
-		}
-	}
+	const cordon_proxy_request req = verdict.req;
+	char *forward = verdict.forward;
+	size_t forward_length = verdict.forward_length;
 
 	int upstream_fd = connect_upstream(proxy, client_fd, &req, cordon_proxy_host_is_ip_literal(req.host));
 	if (upstream_fd < 0) {
@@ -631,7 +353,7 @@ static void serve_request(const cordon_proxy *proxy, int client_fd, char *buffer
 static void *connection_main(void *argument)
 {
 	connection *c = argument;
-	char *buffer = malloc(HEADER_LIMIT + 1);
+	char *buffer = malloc(CORDON_PROXY_HEADER_LIMIT + 1);
 	if (buffer != NULL)
 		serve_request(c->proxy, c->client_fd, buffer);
 	free(buffer);

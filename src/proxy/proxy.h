@@ -21,11 +21,21 @@
 
 typedef struct cordon_proxy cordon_proxy;
 
+#ifdef _WIN32
+/* Windows (proxy_win32.c): no network namespace and no relay. The proxy
+ * itself listens on 127.0.0.1:port and, where IPv6 is available, on
+ * [::1]:port, exclusively (SO_EXCLUSIVEADDRUSE), and serves there. A port
+ * that is taken is CORDON_E_UNSUPPORTED: the command would reach whatever
+ * holds it. Allocates *out; release it with cordon_proxy_stop. */
+cordon_code cordon_proxy_listen(const char *const *allowed_domains, size_t domain_count, unsigned short port,
+				cordon_proxy **out, cordon_error *err);
+#else
 /* Starts the proxy thread for policy's allowed domains. *relay_fd receives the
  * control socket end the relay must get (CLOEXEC is set; the caller clears it
  * for the relay). Allocates *out; release it with cordon_proxy_stop. */
 cordon_code cordon_proxy_start(const char *const *allowed_domains, size_t domain_count, int *relay_fd,
 			       cordon_proxy **out, cordon_error *err);
+#endif
 
 /* Closes everything and joins the threads. Connection threads stuck in a
  * name lookup past a short grace period finish on their own and free what

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "proxy/proxy.h"
 
 /* What cordon_child_terminate reports, as Linux's SIGKILL does. */
 #define TERMINATED_SIGNAL 9
@@ -288,5 +289,7 @@ void cordon_child_free(cordon_child *child)
 	if (child->process != NULL)
 		CloseHandle(child->process);
 	win_stdio_close(&child->stdio);
+	/* After the job: nothing of the command is left to use it. */
+	cordon_proxy_stop(child->proxy);
 	free(child);
 }

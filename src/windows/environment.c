@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "proxy/proxy.h"
 
 /* Allocates this process's environment as UTF-8 "NAME=value" entries. */
 static char **own_environment(void)
@@ -63,6 +64,11 @@ cordon_code win_environment_plan(const cordon_resolved *policy, win_mode mode, c
 	/* Full access: the environment passes through (sorted, as
 	 * CreateProcess requires). */
 	input.network = mode == WIN_MODE_FULL_ACCESS ? CORDON_NETWORK_ON : cordon_resolved_network(policy);
+	/* The proxy cordon_spawn starts (proxy_win32.c) at the port setup's
+	 * WFP filters let the offline account reach. */
+	char proxy_url[32];
+	snprintf(proxy_url, sizeof(proxy_url), "http://127.0.0.1:%u", (unsigned)CORDON_PROXY_PORT);
+	input.proxy_url = proxy_url;
 	cordon_code code = cordon_env_plan_build(&input, plan, err);
 	free_entries(own);
 	return code;

@@ -14,11 +14,17 @@
 #include <stdio.h>
 
 #include "core/error.h"
+#include "proxy/proxy.h"
 #include "windows/elevated.h"
 
 static const char note_network[] =
 	"network: advisory only in restricted-token mode (proxy variables and ssh/scp stubs first on "
 	"PATH; a program that opens sockets itself still reaches the network)";
+/* --network proxy: the proxy runs and filters, but only elevated mode's
+ * WFP filters make it the command's only way out. */
+static const char note_proxy[] =
+	"network proxy: the allowlist proxy listens on 127.0.0.1 and [::1] port %u, but in "
+	"restricted-token mode only the proxy variables send the command there";
 static const char note_delete_child[] =
 	"deletes and renames through a parent's delete-child right (files outside the roots, .git out of "
 	"a workspace): not blocked: ";
@@ -100,12 +106,6 @@ cordon_code win_mode_choose(const cordon_resolved *policy, win_mode *mode, win_n
 		*mode = WIN_MODE_FULL_ACCESS;
 		return CORDON_OK;
 	}
-	if (cordon_resolved_network(policy) == CORDON_NETWORK_PROXY)
-		return cordon_fail(
-			err, CORDON_E_UNSUPPORTED,
-			"--network proxy is not available on Windows in this version: the allowlist "
-			"proxy is not wired to the Windows backend; nothing was run; use --network off "
-			"or --network on");
 	if (win_setup_status_read(policy, &setup, &status_error) != CORDON_OK) {
 		/* Unknown is not ready: refuse, or with --best-effort treat it
 		 * as stale (said in the notes). */
@@ -137,6 +137,8 @@ cordon_code win_mode_choose(const cordon_resolved *policy, win_mode *mode, win_n
 		add_note(notes, "%s", note_elevated_stale);
 	if (cordon_resolved_network(policy) != CORDON_NETWORK_ON)
 		add_note(notes, "%s", note_network);
+	if (cordon_resolved_network(policy) == CORDON_NETWORK_PROXY)
+		add_note(notes, note_proxy, (unsigned)CORDON_PROXY_PORT);
 	note_probe(policy, notes);
 	note_audit(policy, notes);
 	return CORDON_OK;

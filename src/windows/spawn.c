@@ -25,6 +25,7 @@
 
 #include "core/error.h"
 #include "core/wincmdline.h"
+#include "proxy/proxy.h"
 #include "windows/elevated.h"
 
 void win_launch_free(win_launch *l)
@@ -370,6 +371,27 @@ cordon_code win_launch_start(win_launch *l, win_mode mode, const win_notes *note
 	return CORDON_OK;
 }
 
+/* --network proxy: the allowlist proxy, started before the command so its
+ * first connection finds it. The port is setup's (cli/setup.c and
+ * setup_status.c plan the WFP filters for CORDON_PROXY_PORT; a record
+ * with another port is stale and never reaches elevated mode). */
+static cordon_code start_proxy(const cordon_resolved *policy, win_mode mode, cordon_proxy **proxy,
+			       cordon_error *err)
+{
+	*proxy = NULL;
+	if (mode == WIN_MODE_FULL_ACCESS || cordon_resolved_network(policy) != CORDON_NETWORK_PROXY)
+		return CORDON_OK;
+	size_t count = cordon_resolved_domain_count(policy);
+	const char **domains = calloc(count + 1, sizeof(*domains));
+	if (domains == NULL)
+		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while starting the network proxy");
+	for (size_t i = 0; i < count; i++)
+		domains[i] = cordon_resolved_domain(policy, i);
+	cordon_code code = cordon_proxy_listen(domains, count, CORDON_PROXY_PORT, proxy, err);
+	free(domains);
+	return code;
+}
+
 cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_options *options,
 			 cordon_child **out, cordon_error *err)
 {
@@ -391,11 +413,17 @@ cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_optio
 		*out = never_ran;
 		return code;
 	}
-	if (mode == WIN_MODE_ELEVATED)
+	cordon_proxy *proxy = NULL;
+	code = start_proxy(policy, mode, &proxy, err);
+	if (code == CORDON_OK && mode == WIN_MODE_ELEVATED)
 		code = win_elevated_spawn(policy, &l, &notes, out, err);
-	else
+	else if (code == CORDON_OK)
 		code = win_launch_start(&l, mode, &notes, out, err);
 	win_launch_free(&l);
+	if (code == CORDON_OK && *out != NULL)
+		(*out)->proxy = proxy;
+	else
+		cordon_proxy_stop(proxy);
 	return code;
 }
 

@@ -378,7 +378,8 @@ struct cordon_child {
 	win_notes notes;
 	bool acls_applied; /* the run log's acl_descriptors_written */
 	size_t acl_descriptors_written;
-	win_remote *remote; /* elevated mode, user side: the runner runs it */
+	win_remote *remote;	    /* elevated mode, user side: the runner runs it */
+	struct cordon_proxy *proxy; /* --network proxy: stopped when the child is freed */
 };
 
 /* Allocates a child that never ran, whose wait reports kind (NOT_FOUND or

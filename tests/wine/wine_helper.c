@@ -32,7 +32,16 @@
  *                          with this process's standard handles, waits MS,
  *                          raises Ctrl-C on the console (ignoring it
  *                          itself) and exits with PROGRAM's code (99 if it
- *                          did not end within 20 s) */
+ *                          did not end within 20 s)
+ *   proxy-connect TARGET PAYLOAD  through the proxy its HTTPS_PROXY names
+ *                          (http://HOST:PORT): "CONNECT TARGET", prints
+ *                          "status=LINE" (the response's first line); on
+ *                          200 sends PAYLOAD and a newline and prints
+ *                          "echo=LINE" with the first line that comes back.
+ *                          Exit 0 when it got a response, 3 when it could
+ *                          not reach the proxy */
+#include <winsock2.h>
+#include <ws2tcpip.h>
 #include <windows.h>
 #include <shellapi.h>
 
@@ -311,6 +320,73 @@ static int do_mitigations(void)
 	return 0;
 }
 
+/* Reads up to the first "\n" (or "\r\n"), at most size - 1 bytes. */
+static bool read_line(SOCKET s, char *line, size_t size)
+{
+	size_t length = 0;
+	while (length + 1 < size) {
+		char c;
+		if (recv(s, &c, 1, 0) != 1)
+			break;
+		if (c == '\n') {
+			line[length] = '\0';
+			if (length > 0 && line[length - 1] == '\r')
+				line[length - 1] = '\0';
+			return true;
+		}
+		line[length++] = c;
+	}
+	line[length] = '\0';
+	return length > 0;
+}
+
+static int do_proxy_connect(const char *target, const char *payload)
+{
+	const char *proxy = getenv("HTTPS_PROXY");
+	char host[64];
+	char port[8];
+	if (proxy == NULL || sscanf(proxy, "http://%63[^:]:%7[0-9]", host, port) != 2) {
+		printf("no-proxy-variable=%s\n", proxy ? proxy : "(unset)");
+		return 3;
+	}
+	WSADATA wsa;
+	struct addrinfo hints = {0}, *address = NULL;
+	hints.ai_family = AF_INET;
+	hints.ai_socktype = SOCK_STREAM;
+	if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0 || getaddrinfo(host, port, &hints, &address) != 0)
+		return 3;
+	SOCKET s = socket(address->ai_family, address->ai_socktype, address->ai_protocol);
+	if (s == INVALID_SOCKET || connect(s, address->ai_addr, (int)address->ai_addrlen) != 0) {
+		printf("cannot-reach-proxy=%s:%s error=%d\n", host, port, WSAGetLastError());
+		return 3;
+	}
+	freeaddrinfo(address);
+	DWORD timeout_ms = 15000;
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&timeout_ms, sizeof(timeout_ms));
+	char request[512];
+	int length =
+		snprintf(request, sizeof(request), "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", target, target);
+	send(s, request, length, 0);
+	char line[512];
+	if (!read_line(s, line, sizeof(line)))
+		return 4;
+	printf("status=%s\n", line);
+	bool tunnel = strncmp(line, "HTTP/1.1 200", 12) == 0;
+	while (read_line(s, line, sizeof(line)) && line[0] != '\0')
+		continue; /* the rest of the response header */
+	if (tunnel) {
+		snprintf(request, sizeof(request), "%s\n", payload);
+		send(s, request, (int)strlen(request), 0);
+		if (read_line(s, line, sizeof(line)))
+			printf("echo=%s\n", line);
+	} else if (read_line(s, line, sizeof(line))) {
+		printf("body=%s\n", line);
+	}
+	fflush(stdout);
+	closesocket(s);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -349,6 +425,8 @@ int main(int argc, char **argv)
 		return do_ctrl_c();
 	if (strcmp(what, "ctrl-sender") == 0 && argc >= 4)
 		return do_ctrl_sender(argc, argv);
+	if (strcmp(what, "proxy-connect") == 0 && argc == 4)
+		return do_proxy_connect(argv[2], argv[3]);
 	if (strcmp(what, "crash") == 0) {
 		volatile int *nowhere = NULL;
 		*nowhere = 1;

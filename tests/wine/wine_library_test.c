@@ -6,7 +6,10 @@
  * pipes, the job, the handle list and exit statuses work as cordon
  * drives them.
  *
- * Usage: wine_library_test.exe HELPER.exe WORKDIR */
+ * Usage: wine_library_test.exe HELPER.exe WORKDIR [proxy]
+ * With "proxy", only the --network proxy checks (tests/wine/
+ * proxy_plumbing.sh runs them: they need cordon's proxy port free). */
+#include <winsock2.h>
 #include <windows.h>
 
 #include <errno.h>
@@ -500,14 +503,64 @@ static void test_pty_resize_and_interrupt(const cordon_resolved *policy)
 	cordon_child_free(child);
 }
 
+/* Whether this process can listen on 127.0.0.1:port exclusively. */
+static bool port_bindable(unsigned short port)
+{
+	SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+	struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port)};
+	address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	BOOL on = TRUE;
+	bool bound = s != INVALID_SOCKET &&
+		     setsockopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&on, sizeof(on)) == 0 &&
+		     bind(s, (struct sockaddr *)&address, sizeof(address)) == 0 && listen(s, 1) == 0;
+	if (s != INVALID_SOCKET)
+		closesocket(s);
+	return bound;
+}
+
+/* The proxy lives as long as the child: listening while it runs, gone once
+ * cordon_child_free returns, in the same process. */
+static void test_proxy_stops_with_child(void)
+{
+	const unsigned short port = 3128; /* CORDON_PROXY_PORT */
+	WSADATA wsa;
+	cordon_error err = {0};
+	cordon_resolved *resolved = NULL;
+	cordon_policy *policy = cordon_policy_new();
+	WSAStartup(MAKEWORD(2, 2), &wsa);
+	cordon_policy_set_cwd(policy, workdir, &err);
+	cordon_policy_set_best_effort(policy, true);
+	cordon_policy_set_network(policy, CORDON_NETWORK_PROXY);
+	cordon_policy_add_allowed_domain(policy, "localhost", &err);
+	if (cordon_policy_resolve(policy, &resolved, &err) != CORDON_OK)
+		printf("# resolve: %s\n", err.message);
+	cordon_policy_free(policy);
+	check(port_bindable(port), "control: port %u is free before the run", port);
+	const char *argv[] = {helper, "exit", "0", NULL};
+	cordon_child *child = resolved != NULL ? spawn(resolved, argv, CORDON_STDIO_INHERIT, 0) : NULL;
+	check(child != NULL && !port_bindable(port), "while the child exists the proxy holds 127.0.0.1:%u",
+	      port);
+	cordon_exit e = wait_for(child);
+	check(e.kind == CORDON_EXIT_CODE && e.code == 0, "the --network proxy command ran and exited 0");
+	cordon_child_free(child);
+	check(port_bindable(port), "after cordon_child_free the port is free again (the proxy stopped)");
+	cordon_resolved_free(resolved);
+	WSACleanup();
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: wine_library_test HELPER.exe WORKDIR\n");
+	if (argc != 3 && !(argc == 4 && strcmp(argv[3], "proxy") == 0)) {
+		fprintf(stderr, "usage: wine_library_test HELPER.exe WORKDIR [proxy]\n");
 		return 100;
 	}
 	helper = argv[1];
 	workdir = argv[2];
+	if (argc == 4) {
+		test_proxy_stops_with_child();
+		printf("%d failure%s\n", failures, failures == 1 ? "" : "s");
+		return failures;
+	}
 	test_refuses_without_best_effort();
 	cordon_resolved *policy = resolve(true);
 	if (policy == NULL)

@@ -771,7 +771,9 @@ class Ctx:
 
     def refused_proxy(self, res):
         """Skips when cordon refused --network proxy (125, nothing run):
-        the allowlist proxy is not wired to the Windows backend yet."""
+        a cordon from before the Windows proxy. A taken proxy port is a
+        refusal too, but its line does not name --network proxy: the case
+        fails then, as it should."""
         if res.rc == EXIT_REFUSED and not res.ran and "--network proxy" in res.err:
             lines = [ln for ln in res.err.splitlines() if ln.strip()]
             self.skip("--network proxy is refused on this cordon: %s" % (lines[-1][:300] if lines else res.err))

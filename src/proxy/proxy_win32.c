@@ -1,0 +1,607 @@
+/* The allowlist proxy on Windows: Winsock and Win32 threads, in the cordon
+ * process (the user side in elevated mode). There is no network namespace
+ * to bridge, so the proxy listens on loopback itself at the port the WFP
+ * filters of 'cordon setup' let the offline account reach, and nothing
+ * else. Requests are parsed and judged by the same code as on POSIX
+ * (request.c, allowlist.c); this file only moves bytes.
+ *
+ * Every blocking wait is a select() of at most TICK_MS, so a stop is seen
+ * within that time by every thread except one stuck in a name lookup:
+ * such a thread holds a reference and frees what it shares when it ends. */
+#ifdef _WIN32
+
+#include "proxy/proxy.h"
+#include "proxy/request.h"
+
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+
+#define CONNECTION_LIMIT     64
+#define HANDSHAKE_TIMEOUT_MS 30000
+#define CONNECT_TIMEOUT_MS   10000
+#define RESPONSE_TIMEOUT_MS  10000
+#define STOP_GRACE_MS	     2000
+#define TICK_MS		     200
+#define TUNNEL_BUFFER	     16384
+#define THREAD_STACK	     (1024 * 1024)
+
+struct cordon_proxy {
+	CRITICAL_SECTION lock;
+	unsigned references; /* the owner and each connection thread */
+	unsigned connections;
+	HANDLE idle; /* manual-reset: set while no connection is served */
+	volatile LONG stopping;
+	HANDLE accept_thread;
+	SOCKET listeners[2];
+	size_t listener_count;
+	char **domains;
+	size_t domain_count;
+	bool winsock_started;
+};
+
+typedef struct connection {
+	cordon_proxy *proxy;
+	SOCKET client;
+} connection;
+
+/* One direction of a tunnel. */
+typedef struct direction {
+	char buffer[TUNNEL_BUFFER];
+	size_t head, tail;
+	bool eof;  /* nothing more will be read */
+	bool shut; /* the writing side was shut down */
+} direction;
+
+/* ------------------------------------------------------------ lifetime */
+
+static void proxy_free(cordon_proxy *proxy)
+{
+	for (size_t i = 0; i < proxy->listener_count; i++)
+		closesocket(proxy->listeners[i]);
+	for (size_t i = 0; i < proxy->domain_count; i++)
+		free(proxy->domains[i]);
+	free(proxy->domains);
+	if (proxy->accept_thread != NULL)
+		CloseHandle(proxy->accept_thread);
+	if (proxy->idle != NULL)
+		CloseHandle(proxy->idle);
+	DeleteCriticalSection(&proxy->lock);
+	if (proxy->winsock_started)
+		WSACleanup();
+	free(proxy);
+}
+
+static void proxy_release(cordon_proxy *proxy, bool ends_connection)
+{
+	EnterCriticalSection(&proxy->lock);
+	if (ends_connection && --proxy->connections == 0)
+		SetEvent(proxy->idle);
+	bool last = --proxy->references == 0;
+	LeaveCriticalSection(&proxy->lock);
+	if (last)
+		proxy_free(proxy);
+}
+
+static bool stopping(const cordon_proxy *proxy)
+{
+	return InterlockedCompareExchange((volatile LONG *)&proxy->stopping, 0, 0) != 0;
+}
+
+static int remaining_ms(ULONGLONG deadline)
+{
+	ULONGLONG now = GetTickCount64();
+	return now >= deadline ? 0 : (int)(deadline - now);
+}
+
+typedef enum wait_for { WAIT_READ, WAIT_WRITE } wait_for;
+
+/* Waits for s, in slices, watching stop. >0: ready (for WAIT_WRITE also a
+ * failed connect), 0: timeout, -1: stopping or select failed. */
+static int wait_socket(const cordon_proxy *proxy, SOCKET s, wait_for what, int timeout_ms)
+{
+	ULONGLONG deadline = GetTickCount64() + (ULONGLONG)timeout_ms;
+	for (;;) {
+		if (stopping(proxy))
+			return -1;
+		int slice = remaining_ms(deadline);
+		if (slice > TICK_MS)
+			slice = TICK_MS;
+		fd_set ready, failed;
+		FD_ZERO(&ready);
+		FD_ZERO(&failed);
+		FD_SET(s, &ready);
+		FD_SET(s, &failed);
+		struct timeval tv = {.tv_sec = 0, .tv_usec = slice * 1000};
+		int n = what == WAIT_READ ? select(0, &ready, NULL, NULL, &tv)
+					  : select(0, NULL, &ready, &failed, &tv);
+		if (n == SOCKET_ERROR)
+			return -1;
+		if (n > 0)
+			return n;
+		if (remaining_ms(deadline) == 0)
+			return 0;
+	}
+}
+
+static bool set_non_blocking(SOCKET s)
+{
+	u_long on = 1;
+	return ioctlsocket(s, FIONBIO, &on) == 0;
+}
+
+/* ------------------------------------------------------------- sending */
+
+static bool send_all(const cordon_proxy *proxy, SOCKET s, const char *data, size_t length)
+{
+	ULONGLONG deadline = GetTickCount64() + RESPONSE_TIMEOUT_MS;
+	while (length > 0) {
+		int chunk = length > INT32_MAX ? INT32_MAX : (int)length;
+		int sent = send(s, data, chunk, 0);
+		if (sent > 0) {
+			data += sent;
+			length -= (size_t)sent;
+			continue;
+		}
+		if (sent == SOCKET_ERROR && WSAGetLastError() != WSAEWOULDBLOCK)
+			return false;
+		if (wait_socket(proxy, s, WAIT_WRITE, remaining_ms(deadline)) <= 0)
+			return false;
+	}
+	return true;
+}
+
+static void send_status(const cordon_proxy *proxy, SOCKET s, const char *status, const char *body)
+{
+	char response[1024];
+	size_t length = cordon_proxy_status_response(response, sizeof(response), status, body);
+	if (length > 0)
+		send_all(proxy, s, response, length);
+}
+
+/* ----------------------------------------------------------- upstream */
+
+static SOCKET connect_address(const cordon_proxy *proxy, const struct addrinfo *address, ULONGLONG deadline,
+			      int *error)
+{
+	SOCKET s = socket(address->ai_family, address->ai_socktype, address->ai_protocol);
+	if (s == INVALID_SOCKET) {
+		*error = WSAGetLastError();
+		return INVALID_SOCKET;
+	}
+	if (!set_non_blocking(s)) {
+		*error = WSAGetLastError();
+		closesocket(s);
+		return INVALID_SOCKET;
+	}
+	if (connect(s, address->ai_addr, (int)address->ai_addrlen) == 0)
+		return s;
+	if (WSAGetLastError() != WSAEWOULDBLOCK) {
+		*error = WSAGetLastError();
+		closesocket(s);
+		return INVALID_SOCKET;
+	}
+	int timeout = remaining_ms(deadline);
+	if (timeout > CONNECT_TIMEOUT_MS)
+		timeout = CONNECT_TIMEOUT_MS;
+	int ready = wait_socket(proxy, s, WAIT_WRITE, timeout);
+	int socket_error = WSAETIMEDOUT;
+	int size = sizeof(socket_error);
+	if (ready > 0 && getsockopt(s, SOL_SOCKET, SO_ERROR, (char *)&socket_error, &size) == 0 &&
+	    socket_error == 0)
+		return s;
+	*error = ready < 0 ? WSAECANCELLED : socket_error;
+	closesocket(s);
+	return INVALID_SOCKET;
+}
+
+/* Resolves and connects; on failure answers the client and returns
+ * INVALID_SOCKET. */
+static SOCKET connect_upstream(const cordon_proxy *proxy, SOCKET client, const cordon_proxy_request *req)
+{
+	char service[8];
+	char body[512];
+	snprintf(service, sizeof(service), "%u", req->port);
+	struct addrinfo hints = {0};
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | (cordon_proxy_host_is_ip_literal(req->host) ? AI_NUMERICHOST : 0);
+	struct addrinfo *addresses = NULL;
+	int status = getaddrinfo(req->host, service, &hints, &addresses);
+	if (status != 0) {
+		snprintf(body, sizeof(body), "cordon: cannot resolve %s (Winsock error %d)", req->host,
+			 status);
+		send_status(proxy, client, "502 Bad Gateway", body);
+		return INVALID_SOCKET;
+	}
+	ULONGLONG deadline = GetTickCount64() + 3 * CONNECT_TIMEOUT_MS;
+	int error = WSAEHOSTUNREACH;
+	SOCKET s = INVALID_SOCKET;
+	for (const struct addrinfo *a = addresses;
+	     a != NULL && s == INVALID_SOCKET && remaining_ms(deadline) > 0; a = a->ai_next)
+		s = connect_address(proxy, a, deadline, &error);
+	freeaddrinfo(addresses);
+	if (s == INVALID_SOCKET && error != WSAECANCELLED) {
+		snprintf(body, sizeof(body), "cordon: cannot connect to %s port %u (Winsock error %d)",
+			 req->host, req->port, error);
+		send_status(proxy, client, error == WSAETIMEDOUT ? "504 Gateway Timeout" : "502 Bad Gateway",
+			    body);
+	}
+	return s;
+}
+
+/* -------------------------------------------------------------- tunnel */
+
+/* Moves what it can without blocking, as pump.c does on POSIX: a reset
+ * ends a direction like EOF; a receiver that is gone ends it at once. */
+static void direction_step(direction *d, SOCKET from, SOCKET to, bool readable, bool writable)
+{
+	if (readable && !d->eof && d->tail < TUNNEL_BUFFER) {
+		int got = recv(from, d->buffer + d->tail, (int)(TUNNEL_BUFFER - d->tail), 0);
+		if (got > 0)
+			d->tail += (size_t)got;
+		else if (got == 0 || WSAGetLastError() != WSAEWOULDBLOCK)
+			d->eof = true;
+	}
+	if (writable && d->head < d->tail) {
+		int sent = send(to, d->buffer + d->head, (int)(d->tail - d->head), 0);
+		if (sent > 0) {
+			d->head += (size_t)sent;
+		} else if (sent == SOCKET_ERROR && WSAGetLastError() != WSAEWOULDBLOCK) {
+			d->eof = d->shut = true;
+			d->head = d->tail = 0;
+		}
+	}
+	if (d->head == d->tail)
+		d->head = d->tail = 0;
+	if (d->eof && d->head == d->tail && !d->shut) {
+		shutdown(to, SD_SEND);
+		d->shut = true;
+	}
+}
+
+static void tunnel(const cordon_proxy *proxy, SOCKET client, SOCKET upstream)
+{
+	direction *pair = calloc(2, sizeof(*pair));
+	if (pair == NULL)
+		return;
+	direction *up = &pair[0];   /* client -> upstream */
+	direction *down = &pair[1]; /* upstream -> client */
+	while (!(up->shut && down->shut) && !stopping(proxy)) {
+		fd_set readable, writable;
+		FD_ZERO(&readable);
+		FD_ZERO(&writable);
+		if (!up->eof && up->tail < TUNNEL_BUFFER)
+			FD_SET(client, &readable);
+		if (!down->eof && down->tail < TUNNEL_BUFFER)
+			FD_SET(upstream, &readable);
+		if (up->head < up->tail)
+			FD_SET(upstream, &writable);
+		if (down->head < down->tail)
+			FD_SET(client, &writable);
+		if (readable.fd_count + writable.fd_count == 0)
+			break; /* both directions done reading, nothing buffered */
+		struct timeval tv = {.tv_sec = 0, .tv_usec = TICK_MS * 1000};
+		if (select(0, &readable, &writable, NULL, &tv) == SOCKET_ERROR)
+			break;
+		direction_step(up, client, upstream, FD_ISSET(client, &readable),
+			       FD_ISSET(upstream, &writable));
+		direction_step(down, upstream, client, FD_ISSET(upstream, &readable),
+			       FD_ISSET(client, &writable));
+	}
+	free(pair);
+}
+
+/* ---------------------------------------------------------- connection */
+
+/* Reads until the blank line ending the header. Returns its end, or NULL
+ * after answering (or when the client went away). */
+static const char *read_header(const cordon_proxy *proxy, SOCKET s, char *buffer, size_t *length)
+{
+	ULONGLONG deadline = GetTickCount64() + HANDSHAKE_TIMEOUT_MS;
+	char body[128];
+	*length = 0;
+	for (;;) {
+		if (*length == CORDON_PROXY_HEADER_LIMIT) {
+			snprintf(body, sizeof(body), "cordon: the request headers exceed %d bytes",
+				 CORDON_PROXY_HEADER_LIMIT);
+			send_status(proxy, s, "431 Request Header Fields Too Large", body);
+			return NULL;
+		}
+		int ready = wait_socket(proxy, s, WAIT_READ, remaining_ms(deadline));
+		if (ready < 0)
+			return NULL;
+		if (ready == 0) {
+			snprintf(body, sizeof(body), "cordon: no complete proxy request within %d seconds",
+				 HANDSHAKE_TIMEOUT_MS / 1000);
+			send_status(proxy, s, "408 Request Timeout", body);
+			return NULL;
+		}
+		int got = recv(s, buffer + *length, (int)(CORDON_PROXY_HEADER_LIMIT - *length), 0);
+		if (got == SOCKET_ERROR && WSAGetLastError() == WSAEWOULDBLOCK)
+			continue;
+		if (got <= 0)
+			return NULL;
+		size_t scan_from = *length > 3 ? *length - 3 : 0;
+		*length += (size_t)got;
+		buffer[*length] = '\0';
+		const char *end = cordon_proxy_find_header_end(buffer + scan_from, *length - scan_from);
+		if (end != NULL)
+			return end;
+	}
+}
+
+static void serve_request(const cordon_proxy *proxy, SOCKET client, char *buffer)
+{
+	size_t length;
+	const char *header_end = read_header(proxy, client, buffer, &length);
+	if (header_end == NULL)
+		return;
+	cordon_proxy_verdict verdict;
+	cordon_proxy_decide(buffer, header_end, (const char *const *)proxy->domains, proxy->domain_count,
+			    &verdict);
+	if (verdict.status != NULL) {
+		send_status(proxy, client, verdict.status, verdict.body);
+		return;
+	}
+	SOCKET upstream = connect_upstream(proxy, client, &verdict.req);
+	if (upstream == INVALID_SOCKET) {
+		free(verdict.forward);
+		return;
+	}
+	static const char established[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+	bool ok = verdict.req.is_connect ? send_all(proxy, client, established, sizeof(established) - 1)
+					 : send_all(proxy, upstream, verdict.forward, verdict.forward_length);
+	free(verdict.forward);
+	/* Bytes sent after the header (a body, an early TLS hello) belong
+	 * upstream. */
+	size_t early = length - (size_t)(header_end - buffer);
+	if (ok && early > 0)
+		ok = send_all(proxy, upstream, header_end, early);
+	if (ok)
+		tunnel(proxy, client, upstream);
+	closesocket(upstream);
+}
+
+static DWORD WINAPI connection_main(void *argument)
+{
+	connection *c = argument;
+	char *buffer = malloc(CORDON_PROXY_HEADER_LIMIT + 1);
+	if (buffer != NULL)
+		serve_request(c->proxy, c->client, buffer);
+	free(buffer);
+	closesocket(c->client);
+	cordon_proxy *proxy = c->proxy;
+	free(c);
+	proxy_release(proxy, true);
+	return 0;
+}
+
+/* ------------------------------------------------------- accept thread */
+
+static void admit(cordon_proxy *proxy, SOCKET client)
+{
+	connection *c = malloc(sizeof(*c));
+	EnterCriticalSection(&proxy->lock);
+	bool admitted = c != NULL && proxy->connections < CONNECTION_LIMIT;
+	if (admitted) {
+		proxy->connections++;
+		proxy->references++;
+		ResetEvent(proxy->idle);
+	}
+	LeaveCriticalSection(&proxy->lock);
+	if (admitted) {
+		c->proxy = proxy;
+		c->client = client;
+		HANDLE thread = CreateThread(NULL, THREAD_STACK, connection_main, c,
+					     STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+		if (thread != NULL) {
+			CloseHandle(thread);
+			return;
+		}
+		proxy_release(proxy, true);
+	}
+	free(c);
+	char body[128];
+	snprintf(body, sizeof(body), "cordon: the proxy is serving %d connections already; try again",
+		 CONNECTION_LIMIT);
+	send_status(proxy, client, "503 Service Unavailable", body);
+	closesocket(client);
+}
+
+static DWORD WINAPI accept_main(void *argument)
+{
+	cordon_proxy *proxy = argument;
+	while (!stopping(proxy)) {
+		fd_set ready;
+		FD_ZERO(&ready);
+		for (size_t i = 0; i < proxy->listener_count; i++)
+			FD_SET(proxy->listeners[i], &ready);
+		struct timeval tv = {.tv_sec = 0, .tv_usec = TICK_MS * 1000};
+		int n = select(0, &ready, NULL, NULL, &tv);
+		if (n == SOCKET_ERROR)
+			break;
+		for (size_t i = 0; n > 0 && i < proxy->listener_count; i++) {
+			if (!FD_ISSET(proxy->listeners[i], &ready))
+				continue;
+			SOCKET client = accept(proxy->listeners[i], NULL, NULL);
+			if (client == INVALID_SOCKET)
+				continue;
+			if (!set_non_blocking(client)) {
+				closesocket(client);
+				continue;
+			}
+			admit(proxy, client);
+		}
+	}
+	return 0;
+}
+
+/* -------------------------------------------------------------- public */
+
+/* Binds family's loopback at port, exclusively. Returns 0, or the Winsock
+ * error; *absent when the family is not available here (IPv6 off). */
+static int open_listener(int family, unsigned short port, SOCKET *out, bool *absent)
+{
+	*absent = false;
+	SOCKET s = socket(family, SOCK_STREAM, IPPROTO_TCP);
+	if (s == INVALID_SOCKET) {
+		int error = WSAGetLastError();
+		*absent = family == AF_INET6 && error == WSAEAFNOSUPPORT;
+		return error;
+	}
+	/* Without it another process could bind the same port with
+	 * SO_REUSEADDR and take the command's connections. */
+	BOOL on = TRUE;
+	int error = 0;
+	if (setsockopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&on, sizeof(on)) != 0)
+		error = WSAGetLastError();
+	if (error == 0 && family == AF_INET6 &&
+	    setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, (const char *)&on, sizeof(on)) != 0)
+		error = WSAGetLastError();
+	if (error == 0) {
+		struct sockaddr_storage address = {0};
+		int size;
+		if (family == AF_INET) {
+			struct sockaddr_in *v4 = (struct sockaddr_in *)&address;
+			v4->sin_family = AF_INET;
+			v4->sin_port = htons(port);
+			v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			size = sizeof(*v4);
+		} else {
+			struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&address;
+			v6->sin6_family = AF_INET6;
+			v6->sin6_port = htons(port);
+			v6->sin6_addr = in6addr_loopback;
+			size = sizeof(*v6);
+		}
+		if (bind(s, (struct sockaddr *)&address, size) != 0) {
+			error = WSAGetLastError();
+			*absent = family == AF_INET6 && error == WSAEADDRNOTAVAIL;
+		}
+	}
+	if (error == 0 && listen(s, SOMAXCONN) != 0)
+		error = WSAGetLastError();
+	if (error == 0 && !set_non_blocking(s))
+		error = WSAGetLastError();
+	if (error != 0) {
+		closesocket(s);
+		return error;
+	}
+	*out = s;
+	return 0;
+}
+
+static cordon_code listen_loopback(cordon_proxy *proxy, unsigned short port, cordon_error *err)
+{
+	static const int families[] = {AF_INET, AF_INET6};
+	static const char *const names[] = {"127.0.0.1", "[::1]"};
+	for (size_t i = 0; i < 2; i++) {
+		bool absent;
+		int error =
+			open_listener(families[i], port, &proxy->listeners[proxy->listener_count], &absent);
+		if (error == 0) {
+			proxy->listener_count++;
+			continue;
+		}
+		if (absent)
+			continue;
+		if (error == WSAEADDRINUSE || error == WSAEACCES)
+			return cordon_fail(
+				err, CORDON_E_UNSUPPORTED,
+				"cannot start the network proxy: %s port %u is in use by another "
+				"program, and the command may reach only that port; nothing was run; "
+				"stop that program or use --network off or on",
+				names[i], (unsigned)port);
+		return cordon_fail(err, CORDON_E_SYSTEM,
+				   "cannot start the network proxy: cannot listen on %s port %u (Winsock "
+				   "error %d); nothing was run",
+				   names[i], (unsigned)port, error);
+	}
+	return CORDON_OK;
+}
+
+static cordon_code copy_domains(cordon_proxy *proxy, const char *const *domains, size_t count)
+{
+	if (count == 0)
+		return CORDON_OK;
+	proxy->domains = calloc(count, sizeof(*proxy->domains));
+	if (proxy->domains == NULL)
+		return CORDON_E_NOMEM;
+	for (size_t i = 0; i < count; i++) {
+		proxy->domains[i] = _strdup(domains[i]);
+		if (proxy->domains[i] == NULL)
+			return CORDON_E_NOMEM;
+		proxy->domain_count++;
+	}
+	return CORDON_OK;
+}
+
+cordon_code cordon_proxy_listen(const char *const *allowed_domains, size_t domain_count, unsigned short port,
+				cordon_proxy **out, cordon_error *err)
+{
+	*out = NULL;
+	for (size_t i = 0; i < domain_count; i++)
+		if (allowed_domains == NULL || allowed_domains[i] == NULL)
+			return cordon_fail(err, CORDON_E_INVALID,
+					   "the proxy got a missing allowed domain: pass %lu host names",
+					   (unsigned long)domain_count);
+	cordon_proxy *proxy = calloc(1, sizeof(*proxy));
+	if (proxy == NULL)
+		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while starting the network proxy");
+	InitializeCriticalSection(&proxy->lock);
+	proxy->references = 1;
+	WSADATA wsa;
+	int started = WSAStartup(MAKEWORD(2, 2), &wsa);
+	proxy->winsock_started = started == 0;
+	if (started != 0) {
+		proxy_free(proxy);
+		return cordon_fail(
+			err, CORDON_E_SYSTEM,
+			"cannot start the network proxy: WSAStartup failed (error %d); nothing was run",
+			started);
+	}
+	proxy->idle = CreateEventW(NULL, TRUE, TRUE, NULL);
+	if (proxy->idle == NULL || copy_domains(proxy, allowed_domains, domain_count) != CORDON_OK) {
+		proxy_free(proxy);
+		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while starting the network proxy");
+	}
+	cordon_code code = listen_loopback(proxy, port, err);
+	if (code != CORDON_OK) {
+		proxy_free(proxy);
+		return code;
+	}
+	proxy->accept_thread = CreateThread(NULL, 0, accept_main, proxy, 0, NULL);
+	if (proxy->accept_thread == NULL) {
+		DWORD error = GetLastError();
+		proxy_free(proxy);
+		return cordon_fail(err, CORDON_E_SYSTEM,
+				   "cannot start the network proxy thread (error %lu); nothing was run",
+				   (unsigned long)error);
+	}
+	*out = proxy;
+	return CORDON_OK;
+}
+
+void cordon_proxy_stop(cordon_proxy *proxy)
+{
+	if (proxy == NULL)
+		return;
+	InterlockedExchange(&proxy->stopping, 1);
+	WaitForSingleObject(proxy->accept_thread, INFINITE);
+	/* No new connection from here on: nothing listens at the port. */
+	for (size_t i = 0; i < proxy->listener_count; i++)
+		closesocket(proxy->listeners[i]);
+	proxy->listener_count = 0;
+	WaitForSingleObject(proxy->idle, STOP_GRACE_MS);
+	proxy_release(proxy, false);
+}
+
+#endif
