@@ -62,8 +62,7 @@ struct cordon_proxy {
 	 * returns at once, so one byte stops all threads. */
 	int stop_read;
 	int stop_write;
-	char **domains;
-	size_t domain_count;
+	cordon_strlist domains; /* allowed */
 };
 
 typedef struct connection {
@@ -79,9 +78,7 @@ static void proxy_free(cordon_proxy *proxy)
 		close(proxy->control_fd);
 	close(proxy->stop_read);
 	close(proxy->stop_write);
-	for (size_t i = 0; i < proxy->domain_count; i++)
-		free(proxy->domains[i]);
-	free(proxy->domains);
+	cordon_strlist_clear(&proxy->domains);
 	pthread_cond_destroy(&proxy->connection_ended);
 	pthread_mutex_destroy(&proxy->lock);
 	free(proxy);
@@ -321,8 +318,8 @@ static void serve_request(const cordon_proxy *proxy, int client_fd, char *buffer
 		return;
 	}
 	cordon_proxy_verdict verdict;
-	cordon_proxy_decide(buffer, header_end, (const char *const *)proxy->domains, proxy->domain_count,
-			    &verdict);
+	cordon_proxy_decide(buffer, header_end, (const char *const *)proxy->domains.items,
+			    proxy->domains.count, &verdict);
 	if (verdict.status != NULL) {
 		send_status(proxy, client_fd, verdict.status, "%s", verdict.body);
 		return;
@@ -472,36 +469,22 @@ static void *accept_main(void *argument)
 
 /* -------------------------------------------------------------- public */
 
-static cordon_code copy_domains(cordon_proxy *proxy, const char *const *domains, size_t count)
-{
-	if (count == 0)
-		return CORDON_OK;
-	proxy->domains = calloc(count, sizeof(*proxy->domains));
-	if (proxy->domains == NULL)
-		return CORDON_E_NOMEM;
-	for (size_t i = 0; i < count; i++) {
-		proxy->domains[i] = strdup(domains[i]);
-		if (proxy->domains[i] == NULL)
-			return CORDON_E_NOMEM;
-		proxy->domain_count++;
-	}
-	return CORDON_OK;
-}
-
 cordon_code cordon_proxy_start(const char *const *allowed_domains, size_t domain_count, int *relay_fd,
 			       cordon_proxy **out, cordon_error *err)
 {
 	*out = NULL;
 	*relay_fd = -1;
-	for (size_t i = 0; i < domain_count; i++)
-		if (allowed_domains == NULL || allowed_domains[i] == NULL)
-			return cordon_fail(err, CORDON_E_INVALID,
-					   "the proxy got a missing allowed domain: pass %zu host names",
-					   domain_count);
+	cordon_strlist domains = {0};
+	cordon_code copied = cordon_proxy_domains_copy(allowed_domains, domain_count, &domains, err);
+	if (copied != CORDON_OK)
+		return copied;
 
 	cordon_proxy *proxy = calloc(1, sizeof(*proxy));
-	if (proxy == NULL)
+	if (proxy == NULL) {
+		cordon_strlist_clear(&domains);
 		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while starting the network proxy");
+	}
+	proxy->domains = domains;
 	proxy->references = 1;
 	proxy->control_fd = -1;
 	proxy->stop_read = proxy->stop_write = -1;
@@ -512,10 +495,6 @@ cordon_code cordon_proxy_start(const char *const *allowed_domains, size_t domain
 	pthread_cond_init(&proxy->connection_ended, &condition_attributes);
 	pthread_condattr_destroy(&condition_attributes);
 
-	if (copy_domains(proxy, allowed_domains, domain_count) != CORDON_OK) {
-		proxy_free(proxy);
-		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while starting the network proxy");
-	}
 	int stop_pipe[2];
 	if (pipe2(stop_pipe, O_CLOEXEC) != 0) {
 		int errnum = errno;

@@ -42,8 +42,7 @@ struct cordon_proxy {
 	HANDLE accept_thread;
 	SOCKET listeners[2];
 	size_t listener_count;
-	char **domains;
-	size_t domain_count;
+	cordon_strlist domains; /* allowed */
 	bool winsock_started;
 };
 
@@ -66,9 +65,7 @@ static void proxy_free(cordon_proxy *proxy)
 {
 	for (size_t i = 0; i < proxy->listener_count; i++)
 		closesocket(proxy->listeners[i]);
-	for (size_t i = 0; i < proxy->domain_count; i++)
-		free(proxy->domains[i]);
-	free(proxy->domains);
+	cordon_strlist_clear(&proxy->domains);
 	if (proxy->accept_thread != NULL)
 		CloseHandle(proxy->accept_thread);
 	if (proxy->idle != NULL)
@@ -345,8 +342,8 @@ static void serve_request(const cordon_proxy *proxy, SOCKET client, char *buffer
 	if (header_end == NULL)
 		return;
 	cordon_proxy_verdict verdict;
-	cordon_proxy_decide(buffer, header_end, (const char *const *)proxy->domains, proxy->domain_count,
-			    &verdict);
+	cordon_proxy_decide(buffer, header_end, (const char *const *)proxy->domains.items,
+			    proxy->domains.count, &verdict);
 	if (verdict.status != NULL) {
 		send_status(proxy, client, verdict.status, verdict.body);
 		return;
@@ -528,34 +525,20 @@ static cordon_code listen_loopback(cordon_proxy *proxy, unsigned short port, cor
 	return CORDON_OK;
 }
 
-static cordon_code copy_domains(cordon_proxy *proxy, const char *const *domains, size_t count)
-{
-	if (count == 0)
-		return CORDON_OK;
-	proxy->domains = calloc(count, sizeof(*proxy->domains));
-	if (proxy->domains == NULL)
-		return CORDON_E_NOMEM;
-	for (size_t i = 0; i < count; i++) {
-		proxy->domains[i] = _strdup(domains[i]);
-		if (proxy->domains[i] == NULL)
-			return CORDON_E_NOMEM;
-		proxy->domain_count++;
-	}
-	return CORDON_OK;
-}
-
 cordon_code cordon_proxy_listen(const char *const *allowed_domains, size_t domain_count, unsigned short port,
 				cordon_proxy **out, cordon_error *err)
 {
 	*out = NULL;
-	for (size_t i = 0; i < domain_count; i++)
-		if (allowed_domains == NULL || allowed_domains[i] == NULL)
-			return cordon_fail(err, CORDON_E_INVALID,
-					   "the proxy got a missing allowed domain: pass %lu host names",
-					   (unsigned long)domain_count);
+	cordon_strlist domains = {0};
+	cordon_code copied = cordon_proxy_domains_copy(allowed_domains, domain_count, &domains, err);
+	if (copied != CORDON_OK)
+		return copied;
 	cordon_proxy *proxy = calloc(1, sizeof(*proxy));
-	if (proxy == NULL)
+	if (proxy == NULL) {
+		cordon_strlist_clear(&domains);
 		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while starting the network proxy");
+	}
+	proxy->domains = domains;
 	InitializeCriticalSection(&proxy->lock);
 	proxy->references = 1;
 	WSADATA wsa;
@@ -569,7 +552,7 @@ cordon_code cordon_proxy_listen(const char *const *allowed_domains, size_t domai
 			started);
 	}
 	proxy->idle = CreateEventW(NULL, TRUE, TRUE, NULL);
-	if (proxy->idle == NULL || copy_domains(proxy, allowed_domains, domain_count) != CORDON_OK) {
+	if (proxy->idle == NULL) {
 		proxy_free(proxy);
 		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while starting the network proxy");
 	}

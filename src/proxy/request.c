@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "proxy/proxy.h"
 
 static char lower_ascii(char c)
@@ -275,4 +276,21 @@ size_t cordon_proxy_status_response(char *out, size_t size, const char *status, 
 			      "Connection: close\r\n\r\n%s\n",
 			      status, (unsigned long)strlen(body) + 1, body);
 	return length > 0 && (size_t)length < size ? (size_t)length : 0;
+}
+
+cordon_code cordon_proxy_domains_copy(const char *const *allowed_domains, size_t domain_count,
+				      cordon_strlist *domains, cordon_error *err)
+{
+	for (size_t i = 0; i < domain_count; i++)
+		if (allowed_domains == NULL || allowed_domains[i] == NULL)
+			return cordon_fail(err, CORDON_E_INVALID,
+					   "the proxy got a missing allowed domain: pass %lu host names",
+					   (unsigned long)domain_count);
+	for (size_t i = 0; i < domain_count; i++)
+		if (!cordon_strlist_push(domains, allowed_domains[i])) {
+			cordon_strlist_clear(domains);
+			return cordon_fail(err, CORDON_E_NOMEM,
+					   "out of memory while starting the network proxy");
+		}
+	return CORDON_OK;
 }

@@ -9,6 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cordon.h"
+#include "core/strlist.h"
+
 #define CORDON_PROXY_HEADER_LIMIT 16384
 #define CORDON_PROXY_HOST_MAX	  253
 
@@ -49,6 +52,13 @@ typedef struct cordon_proxy_verdict {
 
 void cordon_proxy_decide(const char *buffer, const char *header_end, const char *const *allowed_domains,
 			 size_t domain_count, cordon_proxy_verdict *verdict);
+
+/* Copies the allowed domains a proxy is started with into an empty
+ * *domains (release with cordon_strlist_clear): CORDON_E_INVALID when an
+ * entry is missing, CORDON_E_NOMEM (domains left empty) when out of
+ * memory. */
+cordon_code cordon_proxy_domains_copy(const char *const *allowed_domains, size_t domain_count,
+				      cordon_strlist *domains, cordon_error *err);
 
 /* Writes "HTTP/1.1 status" with body (a newline appended) and Connection:
  * close into out. Returns the length, or 0 if it does not fit. */
