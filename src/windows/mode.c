@@ -34,14 +34,6 @@ static const char note_elevated_stale[] =
 	"elevated mode: set up but stale ('cordon doctor' says what changed; run 'cordon setup' again): "
 	"this run uses restricted-token mode because --best-effort was given";
 
-bool win_elevated_is_set_up(const cordon_resolved *policy)
-{
-	win_setup_status status;
-	cordon_error err = {0};
-
-	return win_setup_status_read(policy, &status, &err) == CORDON_OK && status.ready;
-}
-
 static void add_note(win_notes *notes, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 static void add_note(win_notes *notes, const char *format, ...)

@@ -68,9 +68,6 @@ typedef struct win_notes {
 	size_t count;
 } win_notes;
 
-/* Whether elevated mode has been set up on this host (cordon setup). */
-bool win_elevated_is_set_up(const cordon_resolved *policy);
-
 /* Picks the mode for this policy, or refuses (CORDON_E_UNSUPPORTED, one
  * line naming 'cordon setup' and --best-effort). Fills *notes with what
  * the chosen mode does not enforce. */
