@@ -150,11 +150,6 @@ typedef struct win_grant_status {
 
 cordon_code win_grants_status_for(const char *state_dir, const char *path, win_grant_status *status,
 				  cordon_error *err);
-/* This user's progress (the grants the helper applied: what setup's
- * staleness check should take as the grants present), or an empty one
- * when there is none or it cannot be read. Release with
- * cordon_grant_progress_free. */
-cordon_code win_grants_progress_load(cordon_grant_progress *progress, cordon_error *err);
 
 /* The same, as a yes/no: path's grant and the list grants above it are
  * applied. */

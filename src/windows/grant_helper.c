@@ -865,24 +865,6 @@ cordon_code win_grants_status_for(const char *state_dir, const char *path, win_g
 	return CORDON_OK;
 }
 
-cordon_code win_grants_progress_load(cordon_grant_progress *progress, cordon_error *err)
-{
-	char problem[CORDON_ERROR_MESSAGE_MAX], sid[CORDON_SID_STRING_MAX];
-	char *grants_dir = NULL;
-	cordon_sid user;
-	cordon_code code = win_current_user_sid(&user, err);
-
-	cordon_grant_progress_init(progress);
-	if (code == CORDON_OK && !cordon_sid_format(&user, sid, sizeof(sid)))
-		code = cordon_fail(err, CORDON_E_SYSTEM, "cannot spell this user's SID");
-	if (code == CORDON_OK)
-		code = win_machine_grants_dir(&grants_dir, err);
-	if (code == CORDON_OK)
-		load_progress(grants_dir, sid, progress, problem, sizeof(problem));
-	free(grants_dir);
-	return code;
-}
-
 bool win_grants_done_for(const char *state_dir, const char *path)
 {
 	win_grant_status status;

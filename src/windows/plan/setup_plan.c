@@ -33,16 +33,6 @@ static const char *const windows_credential_stores[] = {
 
 #define WINDOWS_STORE_COUNT (sizeof(windows_credential_stores) / sizeof(windows_credential_stores[0]))
 
-size_t cordon_windows_credential_store_count(void)
-{
-	return WINDOWS_STORE_COUNT;
-}
-
-const char *cordon_windows_credential_store(size_t index)
-{
-	return index < WINDOWS_STORE_COUNT ? windows_credential_stores[index] : NULL;
-}
-
 static const char *const default_system_dirs[] = {
 	"C:\\Windows",
 	"C:\\Program Files",

@@ -21,11 +21,10 @@
 #include "windows/plan/read_grant_plan.h"
 #include "windows/plan/wfp_plan.h"
 
-/* Windows-only credential stores under %USERPROFILE%, excluded from the
- * read grants on top of the shared list the caller passes (which names
- * the same stores by their Unix-style names, e.g. ".ssh", ".config/gh"). */
-size_t cordon_windows_credential_store_count(void);
-const char *cordon_windows_credential_store(size_t index);
+/* Besides the shared credential-store list the caller passes (Unix-style
+ * names, e.g. ".ssh", ".config/gh"), the plan excludes Windows-only
+ * stores under %USERPROFILE% from the read grants (the table in
+ * setup_plan.c). */
 
 /* The directories the Windows layer must list besides the profile
  * itself, for the shared list plus the Windows-only stores
