@@ -35,26 +35,13 @@
 #include "windows/elevated.h"
 #include "windows/plan/sid.h"
 #include "windows/runner_pipe.h"
+#include "wine_check.h"
 #include "wine_pty_text.h"
 
-static int failures;
 static const char *cordon_exe;
 static const char *helper;
 static const char *workdir;
 static wchar_t runner_program[MAX_PATH];
-
-static void check(bool ok, const char *format, ...)
-{
-	va_list ap;
-	printf("%s - plumbing: ", ok ? "ok" : "not ok");
-	va_start(ap, format);
-	vprintf(format, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
 
 static cordon_resolved *resolve(void)
 {

@@ -20,24 +20,11 @@
 #include <string.h>
 
 #include "cordon.h"
+#include "wine_check.h"
 #include "wine_pty_text.h"
 
-static int failures;
 static const char *helper;
 static const char *workdir;
-
-static void check(bool ok, const char *format, ...)
-{
-	va_list ap;
-	printf("%s - plumbing: ", ok ? "ok" : "not ok");
-	va_start(ap, format);
-	vprintf(format, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
 
 static cordon_resolved *resolve(bool best_effort)
 {
