@@ -29,6 +29,11 @@ typedef struct cordon_proxy cordon_proxy;
  * holds it. Allocates *out; release it with cordon_proxy_stop. */
 cordon_code cordon_proxy_listen(const char *const *allowed_domains, size_t domain_count, unsigned short port,
 				cordon_proxy **out, cordon_error *err);
+/* From here on the proxy serves the processes in job (a job HANDLE; the
+ * proxy keeps its own copy with JOB_OBJECT_QUERY) and answers every other
+ * client 403 (admission.h). Connections made before this call wait for
+ * it. Called once, as soon as the command's job exists. */
+cordon_code cordon_proxy_serve_job(cordon_proxy *proxy, void *job, cordon_error *err);
 #else
 /* Starts the proxy thread for policy's allowed domains. *relay_fd receives the
  * control socket end the relay must get (CLOEXEC is set; the caller clears it

@@ -5,17 +5,25 @@
  * else. Requests are parsed and judged by the same code as on POSIX
  * (request.c, allowlist.c); this file only moves bytes.
  *
+ * It serves the processes of its own run and nobody else (admission.h):
+ * every run of the offline account may reach this port, a concurrent
+ * --network off run included. Which run is its own is known once the
+ * command's job exists (cordon_proxy_serve_job); a connection that comes
+ * first waits for it.
+ *
  * Every blocking wait is a select() of at most TICK_MS, so a stop is seen
  * within that time by every thread except one stuck in a name lookup:
  * such a thread holds a reference and frees what it shares when it ends. */
 #ifdef _WIN32
 
 #include "proxy/proxy.h"
+#include "proxy/admission.h"
 #include "proxy/request.h"
 
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #include <windows.h>
+#include <iphlpapi.h>
 
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +31,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "windows/win_internal.h"
 
 #define CONNECTION_LIMIT     64
 #define HANDSHAKE_TIMEOUT_MS 30000
@@ -32,6 +41,8 @@
 #define TICK_MS		     200
 #define TUNNEL_BUFFER	     16384
 #define THREAD_STACK	     (1024 * 1024)
+/* Attempts at reading a table that grows between sizing and reading. */
+#define TABLE_ATTEMPTS 4
 
 struct cordon_proxy {
 	CRITICAL_SECTION lock;
@@ -44,6 +55,8 @@ struct cordon_proxy {
 	size_t listener_count;
 	cordon_strlist domains; /* allowed */
 	bool winsock_started;
+	HANDLE run_known; /* manual-reset: set once run_job is */
+	HANDLE run_job;	  /* the command's job, JOB_OBJECT_QUERY */
 };
 
 typedef struct connection {
@@ -70,6 +83,10 @@ static void proxy_free(cordon_proxy *proxy)
 		CloseHandle(proxy->accept_thread);
 	if (proxy->idle != NULL)
 		CloseHandle(proxy->idle);
+	if (proxy->run_known != NULL)
+		CloseHandle(proxy->run_known);
+	if (proxy->run_job != NULL)
+		CloseHandle(proxy->run_job);
 	DeleteCriticalSection(&proxy->lock);
 	if (proxy->winsock_started)
 		WSACleanup();
@@ -296,6 +313,205 @@ static void tunnel(const cordon_proxy *proxy, SOCKET client, SOCKET upstream)
 	free(pair);
 }
 
+/* ----------------------------------------------------------- admission */
+
+static bool endpoint_of(const struct sockaddr_storage *address, cordon_tcp_endpoint *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (address->ss_family == AF_INET) {
+		const struct sockaddr_in *v4 = (const struct sockaddr_in *)address;
+		memcpy(out->address, &v4->sin_addr, 4);
+		out->port = ntohs(v4->sin_port);
+		return true;
+	}
+	if (address->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)address;
+		out->v6 = true;
+		memcpy(out->address, &v6->sin6_addr, 16);
+		out->port = ntohs(v6->sin6_port);
+		return true;
+	}
+	return false;
+}
+
+/* The table's port fields hold the port, network order, in their low 16
+ * bits. */
+static uint16_t table_port(DWORD port)
+{
+	return ntohs((u_short)(port & 0xffffu));
+}
+
+static void convert_rows(const void *table, int family, cordon_tcp_connection *rows, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		cordon_tcp_connection *row = &rows[i];
+		memset(row, 0, sizeof(*row));
+		if (family == AF_INET) {
+			const MIB_TCPROW_OWNER_PID *from = &((const MIB_TCPTABLE_OWNER_PID *)table)->table[i];
+			memcpy(row->local.address, &from->dwLocalAddr, 4);
+			memcpy(row->remote.address, &from->dwRemoteAddr, 4);
+			row->local.port = table_port(from->dwLocalPort);
+			row->remote.port = table_port(from->dwRemotePort);
+			row->owner_pid = from->dwOwningPid;
+		} else {
+			const MIB_TCP6ROW_OWNER_PID *from =
+				&((const MIB_TCP6TABLE_OWNER_PID *)table)->table[i];
+			row->local.v6 = row->remote.v6 = true;
+			memcpy(row->local.address, from->ucLocalAddr, 16);
+			memcpy(row->remote.address, from->ucRemoteAddr, 16);
+			row->local.port = table_port(from->dwLocalPort);
+			row->remote.port = table_port(from->dwRemotePort);
+			row->owner_pid = from->dwOwningPid;
+		}
+	}
+}
+
+/* The system's TCP connections of family, with the process that owns
+ * each. Allocates *rows. Returns 0 or the error. */
+static DWORD read_connections(int family, cordon_tcp_connection **rows, size_t *count)
+{
+	void *table = NULL;
+	DWORD size = 0;
+	DWORD error = GetExtendedTcpTable(NULL, &size, FALSE, family, TCP_TABLE_OWNER_PID_CONNECTIONS, 0);
+
+	*rows = NULL;
+	*count = 0;
+	for (int attempt = 0; attempt < TABLE_ATTEMPTS && error == ERROR_INSUFFICIENT_BUFFER; attempt++) {
+		free(table);
+		/* Room for connections opened between sizing and reading. */
+		size += size / 4 + 4096;
+		table = malloc(size);
+		if (table == NULL)
+			return ERROR_NOT_ENOUGH_MEMORY;
+		error = GetExtendedTcpTable(table, &size, FALSE, family, TCP_TABLE_OWNER_PID_CONNECTIONS, 0);
+	}
+	if (error != NO_ERROR) {
+		free(table);
+		return error;
+	}
+	DWORD entries = family == AF_INET ? ((MIB_TCPTABLE_OWNER_PID *)table)->dwNumEntries
+					  : ((MIB_TCP6TABLE_OWNER_PID *)table)->dwNumEntries;
+	if (entries > 0) {
+		*rows = calloc(entries, sizeof(**rows));
+		if (*rows == NULL) {
+			free(table);
+			return ERROR_NOT_ENOUGH_MEMORY;
+		}
+		convert_rows(table, family, *rows, entries);
+	}
+	*count = entries;
+	free(table);
+	return NO_ERROR;
+}
+
+/* The process ids in job now. Allocates *pids. Returns 0 or the error. */
+static DWORD read_job_pids(HANDLE job, uint32_t **pids, size_t *count)
+{
+	DWORD capacity = 64;
+
+	*pids = NULL;
+	*count = 0;
+	for (int attempt = 0; attempt < TABLE_ATTEMPTS; attempt++) {
+		size_t bytes = offsetof(JOBOBJECT_BASIC_PROCESS_ID_LIST, ProcessIdList) +
+			       (size_t)capacity * sizeof(ULONG_PTR);
+		JOBOBJECT_BASIC_PROCESS_ID_LIST *list = malloc(bytes);
+		if (list == NULL)
+			return ERROR_NOT_ENOUGH_MEMORY;
+		BOOL read =
+			QueryInformationJobObject(job, JobObjectBasicProcessIdList, list, (DWORD)bytes, NULL);
+		DWORD error = read ? NO_ERROR : GetLastError();
+		if ((read || error == ERROR_MORE_DATA) &&
+		    list->NumberOfAssignedProcesses > list->NumberOfProcessIdsInList) {
+			capacity = list->NumberOfAssignedProcesses + 16;
+			free(list);
+			continue;
+		}
+		if (!read) {
+			free(list);
+			return error;
+		}
+		DWORD listed = list->NumberOfProcessIdsInList;
+		*pids = calloc(listed > 0 ? listed : 1, sizeof(**pids));
+		if (*pids == NULL) {
+			free(list);
+			return ERROR_NOT_ENOUGH_MEMORY;
+		}
+		for (DWORD i = 0; i < listed; i++)
+			(*pids)[i] = (uint32_t)list->ProcessIdList[i];
+		*count = listed;
+		free(list);
+		return NO_ERROR;
+	}
+	return ERROR_MORE_DATA;
+}
+
+/* Waits until the run's job is known, watching stop. */
+static bool await_run(const cordon_proxy *proxy)
+{
+	ULONGLONG deadline = GetTickCount64() + HANDSHAKE_TIMEOUT_MS;
+	while (WaitForSingleObject(proxy->run_known, TICK_MS) != WAIT_OBJECT_0)
+		if (stopping(proxy) || remaining_ms(deadline) == 0)
+			return false;
+	return true;
+}
+
+/* Whether client is a process of this proxy's run (admission.h). A client
+ * that is not, or cannot be told, gets a 403 saying why. */
+static bool admit_client(const cordon_proxy *proxy, SOCKET client)
+{
+	static const char forbidden[] = "403 Forbidden";
+	char body[512];
+	struct sockaddr_storage peer, local;
+	int peer_size = sizeof(peer), local_size = sizeof(local);
+	cordon_tcp_endpoint client_end, proxy_end;
+
+	if (!await_run(proxy)) {
+		send_status(proxy, client, "503 Service Unavailable",
+			    "cordon: the run this proxy serves did not start");
+		return false;
+	}
+	if (getpeername(client, (struct sockaddr *)&peer, &peer_size) != 0 ||
+	    getsockname(client, (struct sockaddr *)&local, &local_size) != 0 ||
+	    !endpoint_of(&peer, &client_end) || !endpoint_of(&local, &proxy_end)) {
+		snprintf(body, sizeof(body),
+			 "cordon: cannot read this connection's addresses (Winsock error %d), so its "
+			 "process cannot be checked",
+			 WSAGetLastError());
+		send_status(proxy, client, forbidden, body);
+		return false;
+	}
+	/* The table first, the job's list second: a process that connected
+	 * and is still in the job is in the list read after. */
+	cordon_tcp_connection *rows = NULL;
+	size_t row_count = 0;
+	uint32_t *pids = NULL;
+	size_t pid_count = 0;
+	DWORD error = read_connections(peer.ss_family, &rows, &row_count);
+	const char *what = "the system's TCP connection table";
+	if (error == NO_ERROR) {
+		error = read_job_pids(proxy->run_job, &pids, &pid_count);
+		what = "the run's process list";
+	}
+	uint32_t owner = 0;
+	cordon_proxy_client verdict = error == NO_ERROR
+					      ? cordon_proxy_judge_client(rows, row_count, &client_end,
+									  &proxy_end, pids, pid_count, &owner)
+					      : CORDON_PROXY_CLIENT_NOT_LISTED;
+	free(rows);
+	free(pids);
+	if (error != NO_ERROR)
+		snprintf(body, sizeof(body),
+			 "cordon: cannot read %s (error %lu), so this connection's process cannot be "
+			 "checked",
+			 what, (unsigned long)error);
+	else if (verdict != CORDON_PROXY_CLIENT_IN_RUN)
+		cordon_proxy_refusal_body(verdict, owner, body, sizeof(body));
+	else
+		return true;
+	send_status(proxy, client, forbidden, body);
+	return false;
+}
+
 /* ---------------------------------------------------------- connection */
 
 /* Reads until the blank line ending the header. Returns its end, or NULL
@@ -340,6 +556,11 @@ static void serve_request(const cordon_proxy *proxy, SOCKET client, char *buffer
 	size_t length;
 	const char *header_end = read_header(proxy, client, buffer, &length);
 	if (header_end == NULL)
+		return;
+	/* After the header: the refusal then reaches a client that has sent
+	 * its request, rather than being lost to the reset that closing a
+	 * socket with unread bytes sends. */
+	if (!admit_client(proxy, client))
 		return;
 	cordon_proxy_verdict verdict;
 	cordon_proxy_decide(buffer, header_end, (const char *const *)proxy->domains.items,
@@ -552,7 +773,8 @@ cordon_code cordon_proxy_listen(const char *const *allowed_domains, size_t domai
 			started);
 	}
 	proxy->idle = CreateEventW(NULL, TRUE, TRUE, NULL);
-	if (proxy->idle == NULL) {
+	proxy->run_known = CreateEventW(NULL, TRUE, FALSE, NULL);
+	if (proxy->idle == NULL || proxy->run_known == NULL) {
 		proxy_free(proxy);
 		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while starting the network proxy");
 	}
@@ -570,6 +792,21 @@ cordon_code cordon_proxy_listen(const char *const *allowed_domains, size_t domai
 				   (unsigned long)error);
 	}
 	*out = proxy;
+	return CORDON_OK;
+}
+
+cordon_code cordon_proxy_serve_job(cordon_proxy *proxy, void *job, cordon_error *err)
+{
+	if (proxy->run_job != NULL)
+		return cordon_fail(err, CORDON_E_STATE, "the network proxy already serves a run");
+	if (!DuplicateHandle(GetCurrentProcess(), job, GetCurrentProcess(), &proxy->run_job, JOB_OBJECT_QUERY,
+			     FALSE, 0)) {
+		proxy->run_job = NULL;
+		return win_fail(err, GetLastError(),
+				"cannot give the network proxy the run's job, so it could not tell the "
+				"run's processes from others; the run was ended");
+	}
+	SetEvent(proxy->run_known);
 	return CORDON_OK;
 }
 

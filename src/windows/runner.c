@@ -302,8 +302,12 @@ int win_runner_main(int argc, char **argv)
 		cordon_child_free(r.child);
 		return 0;
 	}
-	uint8_t started[4];
-	cordon_runner_started_encode((uint32_t)r.child->pid, started);
+	/* The job's handle value here: the user side duplicates it (query
+	 * access only) for its proxy, which admits only this job's
+	 * processes. */
+	cordon_runner_started started_info = {(uint32_t)r.child->pid, (uint64_t)(uintptr_t)r.child->job.job};
+	uint8_t started[CORDON_RUNNER_STARTED_BYTES];
+	cordon_runner_started_encode(&started_info, started);
 	int status = RUNNER_EXIT_REFUSE;
 	if (win_frame_send(&r.writer, CORDON_RUNNER_STARTED, started, sizeof(started)))
 		status = supervise(&r, stdio);

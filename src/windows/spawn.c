@@ -392,34 +392,50 @@ static cordon_code start_proxy(const cordon_resolved *policy, win_mode mode, cor
 	return code;
 }
 
-cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_options *options,
-			 cordon_child **out, cordon_error *err)
+/* From here on the proxy serves the command's job alone (proxy.h): the
+ * user side's own job in restricted-token mode, the one the runner made
+ * in elevated mode. A run whose proxy cannot tell its processes from a
+ * concurrent run's is ended: the proxy would refuse them all anyway. */
+static cordon_code proxy_serve_run(cordon_proxy *proxy, cordon_child **child, cordon_error *err)
 {
-	win_mode mode;
-	win_notes notes;
+	HANDLE job = (*child)->remote != NULL ? win_remote_command_job((*child)->remote) : (*child)->job.job;
+	cordon_code code = job != NULL ? cordon_proxy_serve_job(proxy, job, err)
+				       : cordon_fail(err, CORDON_E_STATE,
+						     "the command has no job for the network proxy to check "
+						     "its connections against; the run was ended");
+	if (code != CORDON_OK) {
+		cordon_child_free(*child);
+		*child = NULL;
+	}
+	return code;
+}
+
+/* The run in mode, once its options are checked: planned, the proxy
+ * started, the command started (by the runner in elevated mode, with
+ * test's substitutions when given), and the proxy told whose it is. */
+static cordon_code spawn_in_mode(const cordon_resolved *policy, const cordon_spawn_options *options,
+				 win_mode mode, const win_notes *notes, const win_runner_test *test,
+				 cordon_child **out, cordon_error *err)
+{
 	win_launch l = {0};
 	cordon_child *never_ran = NULL;
-	cordon_code code = check_options(policy, options, out, err);
-	if (code != CORDON_OK)
-		return code;
-	code = win_mode_choose(policy, &mode, &notes, err);
-	if (code != CORDON_OK)
-		return code;
-	code = prepare(policy, options, mode, &l, &never_ran, err);
+	cordon_code code = prepare(policy, options, mode, &l, &never_ran, err);
 	if (code != CORDON_OK || never_ran != NULL) {
 		win_launch_free(&l);
 		if (never_ran != NULL)
-			never_ran->notes = notes;
+			never_ran->notes = *notes;
 		*out = never_ran;
 		return code;
 	}
 	cordon_proxy *proxy = NULL;
 	code = start_proxy(policy, mode, &proxy, err);
 	if (code == CORDON_OK && mode == WIN_MODE_ELEVATED)
-		code = win_elevated_spawn(policy, &l, &notes, out, err);
+		code = win_elevated_spawn_with(policy, &l, notes, test, out, err);
 	else if (code == CORDON_OK)
-		code = win_launch_start(&l, mode, &notes, out, err);
+		code = win_launch_start(&l, mode, notes, out, err);
 	win_launch_free(&l);
+	if (code == CORDON_OK && proxy != NULL && *out != NULL && (*out)->process != NULL)
+		code = proxy_serve_run(proxy, out, err);
 	if (code == CORDON_OK && *out != NULL)
 		(*out)->proxy = proxy;
 	else
@@ -427,19 +443,25 @@ cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_optio
 	return code;
 }
 
+cordon_code cordon_spawn(const cordon_resolved *policy, const cordon_spawn_options *options,
+			 cordon_child **out, cordon_error *err)
+{
+	win_mode mode;
+	win_notes notes;
+	cordon_code code = check_options(policy, options, out, err);
+	if (code == CORDON_OK)
+		code = win_mode_choose(policy, &mode, &notes, err);
+	if (code == CORDON_OK)
+		code = spawn_in_mode(policy, options, mode, &notes, NULL, out, err);
+	return code;
+}
+
 cordon_code win_spawn_elevated_for_tests(const cordon_resolved *policy, const cordon_spawn_options *options,
 					 const win_runner_test *test, cordon_child **out, cordon_error *err)
 {
 	win_notes notes = {0};
-	win_launch l = {0};
-	cordon_child *never_ran = NULL;
 	cordon_code code = check_options(policy, options, out, err);
 	if (code == CORDON_OK)
-		code = prepare(policy, options, WIN_MODE_ELEVATED, &l, &never_ran, err);
-	if (code == CORDON_OK && never_ran == NULL)
-		code = win_elevated_spawn_with(policy, &l, &notes, test, out, err);
-	else if (code == CORDON_OK)
-		*out = never_ran;
-	win_launch_free(&l);
+		code = spawn_in_mode(policy, options, WIN_MODE_ELEVATED, &notes, test, out, err);
 	return code;
 }

@@ -57,6 +57,7 @@ struct win_remote {
 	HANDLE stdin_read;
 	HANDLE output_write[2]; /* the local ends the readers read from */
 	HANDLE exited;		/* set once EXIT arrived or the runner is gone */
+	HANDLE command_job;	/* the runner's job of the command, JOB_OBJECT_QUERY */
 	bool exit_received;
 	bool killed; /* the user side ended the runner's job itself */
 	cordon_exit exit;
@@ -334,9 +335,22 @@ static cordon_code send_request(const win_launch *l, const cordon_win_acl_outcom
 	return code;
 }
 
-/* The runner's answer: STARTED (its pid in *pid) or FAILED (a child that
- * never ran in *never_ran, or an error). */
-static cordon_code await_started(win_remote *remote, DWORD *pid, cordon_child **never_ran, cordon_error *err)
+/* The command's job, from the runner's handle table into ours, with
+ * query access only: what the proxy needs to list its processes. */
+static cordon_code take_command_job(win_remote *remote, HANDLE runner, uint64_t value, cordon_error *err)
+{
+	if (DuplicateHandle(runner, (HANDLE)(uintptr_t)value, GetCurrentProcess(), &remote->command_job,
+			    JOB_OBJECT_QUERY, FALSE, 0))
+		return CORDON_OK;
+	remote->command_job = NULL;
+	return win_fail(err, GetLastError(), "cannot open the command's job in cordon's runner");
+}
+
+/* The runner's answer: STARTED (its pid in *pid, its job in
+ * remote->command_job) or FAILED (a child that never ran in *never_ran,
+ * or an error). */
+static cordon_code await_started(win_remote *remote, HANDLE runner, DWORD *pid, cordon_child **never_ran,
+				 cordon_error *err)
 {
 	cordon_runner_header header;
 	uint8_t *payload = NULL;
@@ -349,9 +363,11 @@ static cordon_code await_started(win_remote *remote, DWORD *pid, cordon_child **
 	if (code != CORDON_OK)
 		return code;
 	if (header.type == CORDON_RUNNER_STARTED) {
-		uint32_t started = 0;
+		cordon_runner_started started = {0};
 		code = cordon_runner_started_decode(payload, header.length, &started, err);
-		*pid = started;
+		*pid = started.pid;
+		if (code == CORDON_OK)
+			code = take_command_job(remote, runner, started.job_handle, err);
 	} else if (header.type == CORDON_RUNNER_FAILED) {
 		cordon_runner_failed failed;
 		code = cordon_runner_failed_decode(payload, header.length, &failed, err);
@@ -604,6 +620,8 @@ void win_remote_free(win_remote *remote)
 		CloseHandle(remote->pipe);
 	if (remote->exited != NULL)
 		CloseHandle(remote->exited);
+	if (remote->command_job != NULL)
+		CloseHandle(remote->command_job);
 	if (remote->writer_ready)
 		win_frame_writer_destroy(&remote->writer);
 	child->remote = NULL;
@@ -726,7 +744,7 @@ cordon_code win_elevated_spawn_with(const cordon_resolved *policy, const win_lau
 	if (code == CORDON_OK)
 		code = send_request(l, &acl, policy, info.hProcess, remote, err);
 	if (code == CORDON_OK)
-		code = await_started(remote, &command_pid, &never_ran, err);
+		code = await_started(remote, info.hProcess, &command_pid, &never_ran, err);
 	if (code == CORDON_OK && never_ran == NULL) {
 		child->pid = command_pid;
 		child->started_ms = GetTickCount64();
@@ -751,8 +769,7 @@ cordon_code win_elevated_spawn_with(const cordon_resolved *policy, const win_lau
 	return CORDON_OK;
 }
 
-cordon_code win_elevated_spawn(const cordon_resolved *policy, const win_launch *l, const win_notes *notes,
-			       cordon_child **out, cordon_error *err)
+HANDLE win_remote_command_job(const win_remote *remote)
 {
-	return win_elevated_spawn_with(policy, l, notes, NULL, out, err);
+	return remote->command_job;
 }

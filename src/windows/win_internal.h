@@ -337,10 +337,7 @@ cordon_code win_launch_start(win_launch *l, win_mode mode, const win_notes *note
 /* spawn_elevated.c: the user side of an elevated run. Applies the ACLs
  * (elevated variant), starts the runner as the sandbox account, sends it
  * l, and returns a child whose streams, wait and terminate go through
- * the runner. */
-cordon_code win_elevated_spawn(const cordon_resolved *policy, const win_launch *l, const win_notes *notes,
-			       cordon_child **out, cordon_error *err);
-/* The same with a test's substitutions (elevated.h, win_runner_test;
+ * the runner. test: a test's substitutions (elevated.h, win_runner_test;
  * NULL: none). */
 struct win_runner_test;
 cordon_code win_elevated_spawn_with(const cordon_resolved *policy, const win_launch *l,
@@ -355,6 +352,9 @@ cordon_code win_remote_resize(cordon_child *child, unsigned short rows, unsigned
 			      cordon_error *err);
 /* Ends the runner (its job) and the relays; child.c calls it first. */
 void win_remote_free(win_remote *remote);
+/* The command's job, duplicated from the runner with JOB_OBJECT_QUERY
+ * (the runner holds the job itself; the proxy lists its processes). */
+HANDLE win_remote_command_job(const win_remote *remote);
 
 struct cordon_child {
 	cordon_stdio stdio_mode;

@@ -348,6 +348,22 @@ static void test_small_frames(void **state)
 			 CORDON_E_UNSUPPORTED);
 	assert_non_null(strstr(err.message, "not the same build"));
 
+	cordon_runner_started started = {31337, 0x7ffe12345678ull}, started_back;
+	cordon_runner_started_encode(&started, buffer);
+	assert_int_equal(
+		cordon_runner_started_decode(buffer, CORDON_RUNNER_STARTED_BYTES, &started_back, &err),
+		CORDON_OK);
+	assert_int_equal(started_back.pid, 31337);
+	assert_true(started_back.job_handle == 0x7ffe12345678ull);
+	assert_int_equal(cordon_runner_started_decode(buffer, 4, &started_back, &err), CORDON_E_PARSE);
+	assert_int_equal(cordon_runner_started_decode(buffer, 13, &started_back, &err), CORDON_E_PARSE);
+	started.job_handle = 0;
+	cordon_runner_started_encode(&started, buffer);
+	assert_int_equal(
+		cordon_runner_started_decode(buffer, CORDON_RUNNER_STARTED_BYTES, &started_back, &err),
+		CORDON_E_PARSE);
+	assert_non_null(strstr(err.message, "names no job"));
+
 	uint16_t rows, cols;
 	cordon_runner_resize_encode(50, 160, buffer);
 	assert_int_equal(cordon_runner_resize_decode(buffer, 4, &rows, &cols, &err), CORDON_OK);

@@ -3,8 +3,13 @@
 # plumbing only. It shows that cordon.exe starts its allowlist proxy on
 # 127.0.0.1 at the proxy port, gives the command HTTPS_PROXY pointing
 # there, answers CONNECT by the allowlist (403 for a name not on it, a
-# working tunnel for one that is), and refuses (125, one line) when the
-# port is taken. It shows nothing about enforcement: in restricted-token
+# working tunnel for one that is), serves only the processes of its own
+# run (a client outside the run's job gets 403 naming its process, and
+# the echo server never hears from it), also when a runner (elevated
+# mode's, within one account) started the command, and refuses (125, one
+# line) when the port is taken. The owner of a connection comes from
+# Wine's TCP table, which names the process once it has sent on the
+# socket (the proxy judges after reading the request). It shows nothing about enforcement: in restricted-token
 # mode the command could ignore the proxy, and elevated mode's WFP filters
 # (the only thing that makes the proxy the one way out) exist on a Windows
 # host only.
@@ -15,12 +20,13 @@ build=${1:?usage: $0 MINGW_BUILD_DIR}
 port=3128 # CORDON_PROXY_PORT (src/proxy/proxy.h)
 helper=$build/tests/wine/wine_helper.exe
 library_test=$build/tests/wine/wine_library_test.exe
+runner_test=$build/tests/wine/runner_plumbing.exe
 if ! command -v wine >/dev/null || ! command -v python3 >/dev/null; then
 	echo "SKIP: needs wine and python3 (scripts/setup-debian.sh installs both)"
 	exit 77
 fi
-if [ ! -f "$build/cordon.exe" ] || [ ! -f "$helper" ] || [ ! -f "$library_test" ]; then
-	echo "SKIP: $build has no cordon.exe or tests/wine/wine_helper.exe or wine_library_test.exe; wine.plumbing builds them"
+if [ ! -f "$build/cordon.exe" ] || [ ! -f "$helper" ] || [ ! -f "$library_test" ] || [ ! -f "$runner_test" ]; then
+	echo "SKIP: $build has no cordon.exe or tests/wine/wine_helper.exe, wine_library_test.exe or runner_plumbing.exe; wine.plumbing builds them"
 	exit 77
 fi
 # SO_REUSEADDR: connections of an earlier run in TIME_WAIT do not count,
@@ -58,8 +64,9 @@ check() {
 }
 run_cordon() { timeout 120 wine "$build/cordon.exe" "$@" >"$work/out" 2>"$work/err"; }
 
-# An echo server on the Linux side, on a free port: one line back per connection.
-python3 - "$work/echo-port" <<'PY' &
+# An echo server on the Linux side, on a free port: one line back per
+# connection; every line it hears is logged.
+python3 - "$work/echo-port" "$work/echo-log" <<'PY' &
 import socket, sys, threading
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
@@ -73,6 +80,8 @@ def serve(c):
             if not got:
                 return
             data += got
+        with open(sys.argv[2], "ab") as log:
+            log.write(data)
         c.sendall(b"echo:" + data)
 while True:
     c, _ = s.accept()
@@ -115,6 +124,35 @@ check "control: localhost is refused (403) when the allowlist has only example.o
 	grep -q '^status=HTTP/1.1 403' "$work/out.lf"
 
 check "after cordon exits nothing listens on the proxy port" port_free
+
+# A client outside the run: a Wine process cordon did not start, told to
+# use the proxy of a run that is waiting.
+timeout 120 wine "$build/cordon.exe" run --best-effort -q -n proxy --allow-domain localhost -C "$ws_w" -- \
+	"$helper_w" sleep >"$work/sleeper.out" 2>"$work/sleeper.err" &
+sleeper=$!
+for _ in $(seq 100); do port_free || break; sleep 0.1; done
+HTTPS_PROXY="http://127.0.0.1:$port" timeout 60 wine "$helper" proxy-connect "localhost:$echo_port" outsider-was-here \
+	>"$work/outsider.out" 2>&1
+tr -d '\r' <"$work/outsider.out" >"$work/outsider.lf"
+check "a process outside the run reaching the run's proxy: 403" grep -q '^status=HTTP/1.1 403' "$work/outsider.lf"
+check "  ... saying which process and that it is not part of this run" \
+	grep -Eq '^body=cordon: process [0-9]+ is not part of this run; this proxy serves only the processes of the cordon run that started it' "$work/outsider.lf"
+check "  ... and the echo server never heard from it" test "$(grep -c outsider-was-here "$work/echo-log")" = 0
+kill "$sleeper" 2>/dev/null
+wait "$sleeper" 2>/dev/null
+timeout 30 wineserver -k >/dev/null 2>&1
+for _ in $(seq 100); do port_free && break; sleep 0.1; done
+
+# The same through elevated mode's runner (within one account: the
+# test-only entry): the job the proxy checks is the runner's.
+timeout 200 wine "$runner_test" "$(winpath "$build/cordon.exe")" "$helper_w" "$ws_w" \
+	proxy "$echo_port" >"$work/runner.out" 2>&1
+status=$?
+sed 's/^/  /' "$work/runner.out"
+check "the runner's proxy checks: $status failure(s)" \
+	test "$status" = 0 -a "$(grep -c '^ok - plumbing' "$work/runner.out")" = 6
+check "  ... and the echo server never heard from the outsider" test "$(grep -c outsider-was-here "$work/echo-log")" = 0
+check "  ... but did hear the runner's command" grep -q hello-from-the-runner "$work/echo-log"
 
 # Through the library: the proxy lives exactly as long as the child.
 timeout 120 wine "$library_test" "$helper_w" "$ws_w" proxy >"$work/library.out" 2>&1

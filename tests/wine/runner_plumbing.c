@@ -21,7 +21,13 @@
  *          (starts HELPER spawn-tree TOKEN sleep through a runner and
  *           sleeps: the script kills this process and watches the tree;
  *           outside-job leaves the runner out of the user side's job, so
- *           only the broken pipe can end it) */
+ *           only the broken pipe can end it)
+ *        runner_plumbing.exe CORDON.exe HELPER.exe WORKDIR proxy ECHO_PORT
+ *          (--network proxy through a runner: the command's tunnel to
+ *           localhost:ECHO_PORT, the job the runner names, and a client
+ *           outside the run refused; tests/wine/proxy_plumbing.sh runs it
+ *           with the proxy port free and an echo server there) */
+#include <winsock2.h>
 #include <windows.h>
 
 #include <aclapi.h>
@@ -35,6 +41,7 @@
 #include "windows/elevated.h"
 #include "windows/plan/sid.h"
 #include "windows/runner_pipe.h"
+#include "windows/win_internal.h"
 #include "wine_check.h"
 #include "wine_pty_text.h"
 
@@ -460,12 +467,148 @@ static int hold(const cordon_resolved *policy, const char *token, bool outside_j
 	return 0;
 }
 
+/* ----------------------------------------------------------- the proxy */
+
+static cordon_resolved *resolve_proxy(void)
+{
+	cordon_error err = {0};
+	cordon_resolved *resolved = NULL;
+	cordon_policy *policy = cordon_policy_new();
+	if (cordon_policy_set_cwd(policy, workdir, &err) != CORDON_OK ||
+	    cordon_policy_set_network(policy, CORDON_NETWORK_PROXY) != CORDON_OK ||
+	    cordon_policy_add_allowed_domain(policy, "localhost", &err) != CORDON_OK ||
+	    cordon_policy_resolve(policy, &resolved, &err) != CORDON_OK)
+		printf("# proxy policy: %s\n", err.message);
+	cordon_policy_free(policy);
+	return resolved;
+}
+
+/* A CONNECT to target from this process, which is in no run; after a 200
+ * it would send payload through the tunnel. Fills the status line and
+ * the first line of the body. */
+static void connect_from_here(const char *target, const char *payload, char *status, char *body, size_t size)
+{
+	WSADATA wsa;
+	status[0] = body[0] = '\0';
+	WSAStartup(MAKEWORD(2, 2), &wsa);
+	SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+	struct sockaddr_in proxy = {0};
+	proxy.sin_family = AF_INET;
+	proxy.sin_port = htons(3128);
+	proxy.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (s == INVALID_SOCKET || connect(s, (struct sockaddr *)&proxy, sizeof(proxy)) != 0) {
+		snprintf(status, size, "cannot connect (error %d)", WSAGetLastError());
+		return;
+	}
+	DWORD timeout_ms = 15000;
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&timeout_ms, sizeof(timeout_ms));
+	char text[2048];
+	int length = snprintf(text, sizeof(text), "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", target, target);
+	send(s, text, length, 0);
+	int used = 0, got;
+	while (used < (int)sizeof(text) - 1 &&
+	       (got = recv(s, text + used, (int)sizeof(text) - 1 - used, 0)) > 0) {
+		used += got;
+		text[used] = '\0';
+		if (strncmp(text, "HTTP/1.1 200", 12) == 0 && strstr(text, "\r\n\r\n") != NULL) {
+			char line[256];
+			snprintf(line, sizeof(line), "%s\n", payload);
+			send(s, line, (int)strlen(line), 0);
+			break;
+		}
+	}
+	text[used] = '\0';
+	closesocket(s);
+	char *end = strstr(text, "\r\n");
+	if (end != NULL)
+		snprintf(status, size, "%.*s", (int)(end - text), text);
+	char *content = strstr(text, "\r\n\r\n");
+	if (content != NULL) {
+		content += 4;
+		content[strcspn(content, "\r\n")] = '\0';
+		snprintf(body, size, "%s", content);
+	}
+}
+
+static void test_proxy_serves_only_its_run(const char *echo_port)
+{
+	cordon_resolved *policy = resolve_proxy();
+	win_runner_test test = self_runner();
+	cordon_child *child = NULL;
+	cordon_error err = {0};
+	char target[64], out[4096];
+	snprintf(target, sizeof(target), "localhost:%s", echo_port);
+
+	const char *connect_argv[] = {helper, "proxy-connect", target, "hello-from-the-runner", NULL};
+	cordon_code code = spawn(policy, &test, connect_argv, CORDON_STDIO_PIPES, 60000, &child, &err);
+	if (code == CORDON_OK)
+		read_all(child, CORDON_STREAM_STDOUT, out, sizeof(out));
+	else
+		snprintf(out, sizeof(out), "(not run: %s)", err.message);
+	check(code == CORDON_OK && strstr(out, "status=HTTP/1.1 200") != NULL,
+	      "runner, --network proxy: the command's CONNECT %s is admitted (200) -- the proxy found the "
+	      "command in the job the runner named (%s)",
+	      target, out);
+	check(strstr(out, "echo=echo:hello-from-the-runner") != NULL,
+	      "  ... and its tunnel reaches the echo server");
+	wait_for(child);
+	cordon_child_free(child);
+
+	child = NULL;
+	const char *sleep_argv[] = {helper, "sleep", NULL};
+	code = spawn(policy, &test, sleep_argv, CORDON_STDIO_PIPES, 60000, &child, &err);
+	check(code == CORDON_OK, "runner, --network proxy: a command that waits runs (%s)",
+	      code == CORDON_OK ? "ok" : err.message);
+	if (code != CORDON_OK) {
+		cordon_resolved_free(policy);
+		return;
+	}
+	HANDLE job = win_remote_command_job(child->remote);
+	/* The job's process list: what the proxy reads. */
+	struct {
+		JOBOBJECT_BASIC_PROCESS_ID_LIST list;
+		ULONG_PTR more[63];
+	} ids = {0};
+	BOOL listed = job != NULL &&
+		      QueryInformationJobObject(job, JobObjectBasicProcessIdList, &ids, sizeof(ids), NULL);
+	bool command_in = false, self_in = false;
+	for (DWORD i = 0; listed && i < ids.list.NumberOfProcessIdsInList; i++) {
+		command_in |= ids.list.ProcessIdList[i] == (ULONG_PTR)cordon_child_pid(child);
+		self_in |= ids.list.ProcessIdList[i] == (ULONG_PTR)GetCurrentProcessId();
+	}
+	check(listed && command_in && !self_in,
+	      "the job duplicated from the runner's handle table lists the command (pid %lu) and not this "
+	      "process (%lu process(es) listed)",
+	      (unsigned long)cordon_child_pid(child),
+	      listed ? (unsigned long)ids.list.NumberOfProcessIdsInList : 0ul);
+	SetLastError(0);
+	BOOL ended = TerminateJobObject(job, 1);
+	DWORD error = GetLastError();
+	check(!ended && error == ERROR_ACCESS_DENIED,
+	      "  ... and that copy has query access only: TerminateJobObject is refused (error %lu)",
+	      (unsigned long)error);
+
+	char status[256], body[512], expected[128];
+	connect_from_here(target, "outsider-was-here", status, body, sizeof(status));
+	snprintf(expected, sizeof(expected), "process %lu is not part of this run", GetCurrentProcessId());
+	check(strcmp(status, "HTTP/1.1 403 Forbidden") == 0 && strstr(body, expected) != NULL,
+	      "a process outside the run (this one) reaching that run's proxy gets 403 naming its pid "
+	      "(status '%s', body '%s')",
+	      status, body);
+
+	cordon_child_terminate(child, &err);
+	wait_for(child);
+	cordon_child_free(child);
+	cordon_resolved_free(policy);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 4 &&
-	    !(argc == 6 && (strcmp(argv[4], "hold") == 0 || strcmp(argv[4], "hold-outside-job") == 0))) {
+	    !(argc == 6 && (strcmp(argv[4], "hold") == 0 || strcmp(argv[4], "hold-outside-job") == 0 ||
+			    strcmp(argv[4], "proxy") == 0))) {
 		fprintf(stderr, "usage: runner_plumbing CORDON.exe HELPER.exe WORKDIR [hold|hold-outside-job "
-				"TOKEN]\n");
+				"TOKEN | proxy ECHO_PORT]\n");
 		return 100;
 	}
 	cordon_exe = argv[1];
@@ -475,6 +618,12 @@ int main(int argc, char **argv)
 	cordon_resolved *policy = resolve();
 	if (policy == NULL)
 		return 100;
+	if (argc == 6 && strcmp(argv[4], "proxy") == 0) {
+		test_proxy_serves_only_its_run(argv[5]);
+		cordon_resolved_free(policy);
+		printf("%d failure%s\n", failures, failures == 1 ? "" : "s");
+		return failures;
+	}
 	if (argc == 6)
 		return hold(policy, argv[5], strcmp(argv[4], "hold-outside-job") == 0);
 	test_pipe_dacl();

@@ -284,7 +284,7 @@ static uint32_t frame_limit(uint32_t type, bool to_runner)
 	}
 	switch (type) {
 	case CORDON_RUNNER_HELLO: return CORDON_RUNNER_HELLO_BYTES;
-	case CORDON_RUNNER_STARTED: return 4;
+	case CORDON_RUNNER_STARTED: return CORDON_RUNNER_STARTED_BYTES;
 	case CORDON_RUNNER_FAILED:
 	case CORDON_RUNNER_EXIT: return 64 + CORDON_RUNNER_DETAIL_MAX;
 	case CORDON_RUNNER_STDOUT:
@@ -492,16 +492,24 @@ cordon_code cordon_runner_resize_decode(const uint8_t *in, size_t length, uint16
 	return finish_reading(&r, "resize", err);
 }
 
-void cordon_runner_started_encode(uint32_t pid, uint8_t out[4])
+void cordon_runner_started_encode(const cordon_runner_started *started,
+				  uint8_t out[CORDON_RUNNER_STARTED_BYTES])
 {
-	store_u32(out, pid);
+	store_u32(out, started->pid);
+	store_u32(out + 4, (uint32_t)started->job_handle);
+	store_u32(out + 8, (uint32_t)(started->job_handle >> 32));
 }
 
-cordon_code cordon_runner_started_decode(const uint8_t *in, size_t length, uint32_t *pid, cordon_error *err)
+cordon_code cordon_runner_started_decode(const uint8_t *in, size_t length, cordon_runner_started *started,
+					 cordon_error *err)
 {
 	reader r = {in, length, 0, NULL};
-	*pid = get_u32(&r);
-	return finish_reading(&r, "started", err);
+	started->pid = get_u32(&r);
+	started->job_handle = get_u64(&r);
+	cordon_code code = finish_reading(&r, "started", err);
+	if (code == CORDON_OK && started->job_handle == 0)
+		code = cordon_fail(err, CORDON_E_PARSE, "the runner's started frame names no job");
+	return code;
 }
 
 /* Copies a decoded string into a fixed field. */

@@ -10,7 +10,7 @@
  *
  *   user side -> runner            runner -> user side
  *   REQUEST   once, first          HELLO    once, on connecting
- *   STDIN     input bytes          STARTED  the command's process id
+ *   STDIN     input bytes          STARTED  the command's process id and job
  *   STDIN_CLOSE                    FAILED   nothing ran, and why
  *   RESIZE    rows, cols (pty)     STDOUT   output bytes (pty: the terminal's)
  *   TERMINATE end the tree         STDERR   error bytes
@@ -31,7 +31,7 @@
 #include "cordon.h"
 #include "windows/plan/sid.h"
 
-#define CORDON_RUNNER_PROTOCOL_VERSION 1
+#define CORDON_RUNNER_PROTOCOL_VERSION 2
 #define CORDON_RUNNER_HEADER_BYTES     8
 /* The request's bytes, environment included (Windows caps an environment
  * block at 32767 characters per variable, not in total). */
@@ -138,9 +138,21 @@ cordon_code cordon_runner_hello_decode(const uint8_t *in, size_t length, cordon_
 void cordon_runner_resize_encode(uint16_t rows, uint16_t cols, uint8_t out[CORDON_RUNNER_RESIZE_BYTES]);
 cordon_code cordon_runner_resize_decode(const uint8_t *in, size_t length, uint16_t *rows, uint16_t *cols,
 					cordon_error *err);
-/* STARTED: the command's process id (4 bytes). */
-void cordon_runner_started_encode(uint32_t pid, uint8_t out[4]);
-cordon_code cordon_runner_started_decode(const uint8_t *in, size_t length, uint32_t *pid, cordon_error *err);
+/* STARTED: the command's process id, and the handle value of its job in
+ * the runner's process (never 0), which the user side duplicates from
+ * there (it holds the runner's process handle) so its network proxy can
+ * tell the run's processes from others (src/proxy/admission.h). */
+typedef struct cordon_runner_started {
+	uint32_t pid;
+	uint64_t job_handle;
+} cordon_runner_started;
+
+#define CORDON_RUNNER_STARTED_BYTES 12
+
+void cordon_runner_started_encode(const cordon_runner_started *started,
+				  uint8_t out[CORDON_RUNNER_STARTED_BYTES]);
+cordon_code cordon_runner_started_decode(const uint8_t *in, size_t length, cordon_runner_started *started,
+					 cordon_error *err);
 
 /* Allocate *out (free()); *length set. */
 cordon_code cordon_runner_failed_encode(const cordon_runner_failed *failed, uint8_t **out, size_t *length,
