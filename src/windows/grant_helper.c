@@ -294,11 +294,7 @@ static cordon_code save_progress(grant_helper *h, cordon_error *err)
 cordon_code win_sandbox_group_sid(cordon_sid *out, cordon_error *err)
 {
 	char hook[CORDON_SID_STRING_MAX];
-	BYTE sid[SECURITY_MAX_SID_SIZE];
-	DWORD sid_size = sizeof(sid);
-	wchar_t domain[256];
-	DWORD domain_size = sizeof(domain) / sizeof(domain[0]);
-	SID_NAME_USE use;
+	win_local_lookup found;
 	DWORD length = win_test_hook(WIN_GRANT_HELPER_TEST_GROUP_SID, hook, sizeof(hook));
 
 	if (length > 0 && length < sizeof(hook)) {
@@ -307,18 +303,21 @@ cordon_code win_sandbox_group_sid(cordon_sid *out, cordon_error *err)
 					   WIN_GRANT_HELPER_TEST_GROUP_SID, hook);
 		return CORDON_OK;
 	}
-	if (!LookupAccountNameW(NULL, L"" CORDON_SANDBOX_GROUP, (PSID)sid, &sid_size, domain, &domain_size,
-				&use))
-		return win_fail(err, GetLastError(),
+	if (win_local_account_sid(CORDON_SANDBOX_GROUP, CORDON_NAME_ALIAS, out, &found))
+		return CORDON_OK;
+	if (!found.answered)
+		return win_fail(err, found.error,
 				"cannot find the group %s (made by 'cordon setup'); run 'cordon setup' again",
 				CORDON_SANDBOX_GROUP);
-	if (use != SidTypeAlias)
+	if (found.verdict == CORDON_LOCAL_NAME_WRONG_KIND)
 		return cordon_fail(
 			err, CORDON_E_STATE,
 			"%s is not a local group on this machine (account type %d); run 'cordon setup' "
 			"--uninstall, remove that account, and set up again",
-			CORDON_SANDBOX_GROUP, (int)use);
-	return win_sid_from_native((PSID)sid, out, err);
+			CORDON_SANDBOX_GROUP, found.use);
+	return cordon_fail(err, CORDON_E_STATE,
+			   "cannot find the group %s on this machine: the name %s; run 'cordon setup' again",
+			   CORDON_SANDBOX_GROUP, found.reason);
 }
 
 /* ------------------------------------------------------------ one step */

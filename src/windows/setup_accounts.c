@@ -18,29 +18,23 @@ static const wchar_t hide_key[] =
 	L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon\\SpecialAccounts"
 	L"\\UserList";
 
-/* The SID of a local account or group (LocalFree), NULL when unknown. */
-static char *local_sid_of(const wchar_t *name)
+/* The SID of this computer's account or group (local_account.c: never a
+ * domain's of the same name, never another kind) as a string (LocalFree);
+ * NULL when there is none, which the plans read as no SID. */
+static char *local_sid_of(const char *name, cordon_name_use expected)
 {
-	BYTE sid[SECURITY_MAX_SID_SIZE];
-	DWORD sid_size = sizeof(sid);
-	wchar_t domain[256];
-	DWORD domain_size = sizeof(domain) / sizeof(domain[0]);
-	wchar_t computer[MAX_COMPUTERNAME_LENGTH + 1];
-	DWORD computer_size = sizeof(computer) / sizeof(computer[0]);
-	wchar_t qualified[MAX_COMPUTERNAME_LENGTH + 1 + 64];
-	SID_NAME_USE use;
-	char *text = NULL;
+	cordon_sid sid;
+	win_local_lookup found;
+	char text[CORDON_SID_STRING_MAX];
+	char *copy;
 
-	/* COMPUTER\name: a domain account of the same name is not ours. */
-	if (!GetComputerNameW(computer, &computer_size))
+	if (!win_local_account_sid(name, expected, &sid, &found) ||
+	    !cordon_sid_format(&sid, text, sizeof(text)))
 		return NULL;
-	_snwprintf(qualified, sizeof(qualified) / sizeof(qualified[0]), L"%ls\\%ls", computer, name);
-	qualified[sizeof(qualified) / sizeof(qualified[0]) - 1] = L'\0';
-	if (!LookupAccountNameW(NULL, qualified, sid, &sid_size, domain, &domain_size, &use))
-		return NULL;
-	if (!ConvertSidToStringSidA(sid, &text))
-		return NULL;
-	return text;
+	copy = LocalAlloc(LMEM_FIXED, strlen(text) + 1);
+	if (copy != NULL)
+		memcpy(copy, text, strlen(text) + 1);
+	return copy;
 }
 
 /* The localised name of BUILTIN\Users (allocated), NULL on failure. */
@@ -96,7 +90,9 @@ static bool is_hidden(const wchar_t *account)
 
 /* The SID of a local or built-in group by the name NetUserGetLocalGroups
  * gives (unqualified: BUILTIN\Users is not COMPUTER\Users), LocalFree;
- * NULL when unknown. */
+ * NULL when unknown. Not local_sid_of's rule on purpose: the name is one
+ * this machine just listed, and a name the local system resolves is never
+ * looked for in a domain. */
 static char *group_sid_of(const wchar_t *name)
 {
 	BYTE sid[SECURITY_MAX_SID_SIZE];
@@ -217,7 +213,7 @@ cordon_code win_accounts_read_now(const char *state_dir, win_accounts_read *out,
 		NetApiBufferFree(group_info);
 	if (status == NERR_Success) {
 		out->state.group_exists = true;
-		out->group_sid = local_sid_of(group);
+		out->group_sid = local_sid_of(CORDON_SANDBOX_GROUP, CORDON_NAME_ALIAS);
 		out->state.group_sid = out->group_sid;
 	} else if (status != NERR_GroupNotFound && status != ERROR_NO_SUCH_ALIAS) {
 		free(group);
@@ -238,7 +234,7 @@ cordon_code win_accounts_read_now(const char *state_dir, win_accounts_read *out,
 		if (status == NERR_Success) {
 			account->exists = true;
 			account->flags = info->usri1_flags;
-			out->account_sids[i] = local_sid_of(name);
+			out->account_sids[i] = local_sid_of(spec->name, CORDON_NAME_USER);
 			account->sid = out->account_sids[i];
 			account->in_group = out->state.group_exists && group_has_member(group, account->sid);
 			account->in_users = group_has_member(users, account->sid);

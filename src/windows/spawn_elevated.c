@@ -75,27 +75,27 @@ typedef struct runner_identity {
 
 /* ------------------------------------------------------------ lookups */
 
-static cordon_code lookup_sid(const char *name, const char *what, cordon_sid *sid, cordon_error *err)
+/* This computer's account or group (local_account.c): never a domain's of
+ * the same name, never another kind of name. */
+static cordon_code lookup_sid(const char *name, const char *what, cordon_name_use expected, cordon_sid *sid,
+			      cordon_error *err)
 {
-	unsigned char buffer[SECURITY_MAX_SID_SIZE];
-	wchar_t domain[256];
-	DWORD size = sizeof(buffer), domain_size = 256;
-	SID_NAME_USE use;
-	wchar_t *wide = win_wide(name);
+	win_local_lookup found;
 
-	if (wide == NULL)
+	if (win_local_account_sid(name, expected, sid, &found))
+		return CORDON_OK;
+	if (!found.answered && found.error == ERROR_NOT_ENOUGH_MEMORY)
 		return cordon_fail(err, CORDON_E_NOMEM, "out of memory while looking up %s", name);
-	BOOL found = LookupAccountNameW(NULL, wide, buffer, &size, domain, &domain_size, &use);
-	DWORD error = GetLastError();
-	free(wide);
-	if (!found)
+	if (!found.answered)
 		return cordon_fail(
 			err, CORDON_E_UNSUPPORTED,
 			"cannot run in elevated mode: the %s %s is not on this machine (error %lu); "
 			"nothing was run; run 'cordon setup' again, as administrator",
-			what, name, (unsigned long)error);
-	*sid = win_sid_from_windows((PSID)buffer);
-	return CORDON_OK;
+			what, name, (unsigned long)found.error);
+	return cordon_fail(err, CORDON_E_UNSUPPORTED,
+			   "cannot run in elevated mode: the %s %s %s; nothing was run; run 'cordon setup' "
+			   "again, as administrator",
+			   what, name, found.reason);
 }
 
 static cordon_sandbox_account account_for(const cordon_resolved *policy)
@@ -641,7 +641,7 @@ static cordon_code identify(const cordon_resolved *policy, const win_runner_test
 			       ? CORDON_OK
 			       : cordon_fail(err, CORDON_E_INVALID, "test: the group SID is malformed");
 	else
-		code = lookup_sid(CORDON_SANDBOX_GROUP, "sandbox group", &who->group, err);
+		code = lookup_sid(CORDON_SANDBOX_GROUP, "sandbox group", CORDON_NAME_ALIAS, &who->group, err);
 	if (code != CORDON_OK)
 		return code;
 	if (test != NULL && test->as_self) {
@@ -656,7 +656,7 @@ static cordon_code identify(const cordon_resolved *policy, const win_runner_test
 	cordon_sandbox_account which = account_for(policy);
 	who->name =
 		test != NULL && test->account != NULL ? test->account : cordon_account_spec_of(which)->name;
-	code = lookup_sid(who->name, "sandbox account", &who->user, err);
+	code = lookup_sid(who->name, "sandbox account", CORDON_NAME_USER, &who->user, err);
 	if (code != CORDON_OK)
 		return code;
 	if (test != NULL && test->password != NULL) {

@@ -14,6 +14,7 @@
 #include "windows/acl_prepare.h"
 #include "windows/plan/audit_plan.h"
 #include "windows/plan/env_plan.h"
+#include "windows/plan/local_account.h"
 #include "windows/plan/probe_verdict.h"
 
 /* ------------------------------------------------------------ text.c */
@@ -186,6 +187,25 @@ cordon_sid win_sid_from_windows(PSID sid);
 PSID win_sid_to_windows(const cordon_sid *sid);
 /* The token's user SID; whose names the token in the message. */
 cordon_code win_token_user(HANDLE token, const char *whose, cordon_sid *user, cordon_error *err);
+
+/* ----------------------------------------------------- local_account.c */
+
+/* What looking up one of cordon's accounts or its group found. */
+typedef struct win_local_lookup {
+	bool answered;			   /* the name is known, here or elsewhere */
+	DWORD error;			   /* when not answered: the lookup's error */
+	cordon_local_name_verdict verdict; /* when answered */
+	int use;			   /* when answered: its SID_NAME_USE */
+	char reason[256];		   /* when refused: cordon_local_name_reason's phrase */
+} win_local_lookup;
+
+/* The SID of this computer's account or group NAME (UTF-8), looked up as
+ * COMPUTER\NAME and accepted only when the answer's domain is this
+ * computer and its kind is `expected` (CORDON_NAME_USER for the sandbox
+ * accounts, CORDON_NAME_ALIAS for the sandbox group). True when *sid was
+ * filled; otherwise *found says why, for the caller's own message. */
+bool win_local_account_sid(const char *name, cordon_name_use expected, cordon_sid *sid,
+			   win_local_lookup *found);
 
 /* ----------------------------------------------------------- acl (spawn.c) */
 

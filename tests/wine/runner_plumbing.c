@@ -450,6 +450,51 @@ static void test_logon_refused(const cordon_resolved *policy)
 	      "a sandbox account that does not exist refuses, naming 'cordon setup' (%s)", err.message);
 }
 
+/* The lookup every path uses for the sandbox accounts and group
+ * (local_account.c): COMPUTER\name, the answer's domain this computer and
+ * its kind the one asked for. Wine knows only this user by name, so the
+ * user stands in for a sandbox account; that a domain account of the
+ * same name is refused is for a domain-joined Windows host to show. */
+static void test_local_account_lookup(void)
+{
+	char user[256];
+	DWORD size = sizeof(user);
+	cordon_sid own, found_sid;
+	win_local_lookup found;
+	cordon_error err = {0};
+	char own_text[CORDON_SID_STRING_MAX] = "", found_text[CORDON_SID_STRING_MAX] = "";
+
+	GetUserNameA(user, &size);
+	bool own_ok = win_own_user_sid(&own, &err) == CORDON_OK;
+	bool accepted = win_local_account_sid(user, CORDON_NAME_USER, &found_sid, &found);
+	cordon_sid_format(&own, own_text, sizeof(own_text));
+	if (accepted)
+		cordon_sid_format(&found_sid, found_text, sizeof(found_text));
+	check(own_ok && accepted && cordon_sid_equal(&own, &found_sid),
+	      "local account lookup: this user, asked for as COMPUTER\\%s, is a user account of this "
+	      "computer "
+	      "with this process's SID (%s = %s; error %lu)",
+	      user, found_text, own_text, (unsigned long)found.error);
+
+	accepted = win_local_account_sid(user, CORDON_NAME_ALIAS, &found_sid, &found);
+	check(!accepted && found.answered && found.verdict == CORDON_LOCAL_NAME_WRONG_KIND &&
+		      strcmp(found.reason, "is a user account on this computer, not a local group") == 0,
+	      "local account lookup: a user account where a local group is wanted is refused (%s)",
+	      found.reason);
+
+	accepted = win_local_account_sid(CORDON_SANDBOX_GROUP, CORDON_NAME_ALIAS, &found_sid, &found);
+	check(!accepted && !found.answered && found.error == ERROR_NONE_MAPPED,
+	      "local account lookup: a group this computer does not have is not found (error %lu)",
+	      (unsigned long)found.error);
+
+	/* Users answers unqualified (BUILTIN\Users); COMPUTER\Users is none of this computer's. */
+	accepted = win_local_account_sid("Users", CORDON_NAME_ALIAS, &found_sid, &found);
+	check(!accepted,
+	      "local account lookup: the built-in group Users is not taken for a group of this computer "
+	      "(answered %d, error %lu, %s)",
+	      (int)found.answered, (unsigned long)found.error, found.reason);
+}
+
 static int hold(const cordon_resolved *policy, const char *token, bool outside_job)
 {
 	win_runner_test test = self_runner();
@@ -634,6 +679,7 @@ int main(int argc, char **argv)
 	test_pty(policy);
 	test_wrong_identity_is_refused(policy);
 	test_logon_refused(policy);
+	test_local_account_lookup();
 	cordon_resolved_free(policy);
 	printf("%d failure%s\n", failures, failures == 1 ? "" : "s");
 	return failures;
