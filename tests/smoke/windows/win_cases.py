@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import win_harness as H
@@ -342,6 +343,44 @@ def net_proxy_bypass_denied(ctx):
     via_proxy = [x for x in server.requests if "via-proxy" in x]
     ctx.check(not via_proxy, "the proxy forwarded a name outside the allowlist: %r" % via_proxy)
     advisory_or_denied(ctx, server, "a direct connection bypassing the proxy", r)
+
+
+@case(classes=(20,), items=("proxy-own-run",))
+def net_proxy_other_run_refused(ctx):
+    """WS: while a --network proxy run (localhost allowed) waits, a concurrent --network off run sends curl.exe
+    through that run's proxy -> 403 naming its process, the host server never sees it; the proxy run's own request
+    gets through (the control)"""
+    if not shutil.which("curl.exe"):
+        ctx.skip("no curl.exe on this host")
+    server = H.TcpServer()
+    ctx.cleanups.append(server.close)
+    ready = os.path.join(ctx.ws, "proxy-run-ready.txt")
+    held = {}
+
+    def hold():
+        held["r"] = ctx.batch(["curl.exe -s -m 10 http://localhost:%d/%s-own" % (server.port, ctx.token),
+                               "echo ready> \"%s\"" % ctx.w(ready), ctx.sleep_line(20)],
+                              extra=["-n", "proxy", "--allow-domain", "localhost"], timeout=120)
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    if not H.wait_until(lambda: H.exists(ready), 60):
+        holder.join(120)
+        r = held.get("r")
+        if r is not None:
+            ctx.refused_proxy(r)
+        raise H.CaseFailed("the --network proxy run never got ready: %s" % (r.brief() if r else "still running"))
+    r = ctx.batch(["curl.exe -s -m 10 -x http://127.0.0.1:3128 http://localhost:%d/%s-other" %
+                   (server.port, ctx.token)], extra=["-n", "off"])
+    holder.join(120)
+    ctx.require_ran(r)
+    own = [x for x in server.requests if "%s-own" % ctx.token in x]
+    other = [x for x in server.requests if "%s-other" % ctx.token in x]
+    ctx.check(own, "control: the proxy run's own request never reached the server: %s" %
+              (held["r"].brief() if "r" in held else "no result"))
+    ctx.check(not other, "a concurrent run's request went through another run's proxy: %r" % other)
+    ctx.check("is not part of this run" in r.out,
+              "the concurrent run was not told why (403 naming its process): %s" % r.brief())
 
 
 def control_tcp(server, address, family):
