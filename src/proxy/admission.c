@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* Process ids Windows gives no user process: the idle process and the
  * kernel ("System"). A row naming either names nobody we could check. */
@@ -81,4 +82,34 @@ void cordon_proxy_refusal_body(cordon_proxy_client verdict, uint32_t owner_pid, 
 			 (unsigned long)owner_pid, serves);
 		break;
 	}
+}
+
+void cordon_proxy_port_taken_text(const char *address, unsigned port, uint32_t holder_pid,
+				  const char *holder_image, const char *own_image, char *out, size_t size)
+{
+	static const char only_port[] = "and the command may reach only that port; nothing was run";
+	bool known = holder_pid != PID_IDLE && holder_pid != PID_SYSTEM;
+
+	/* Windows file names compare without case. */
+	if (known && holder_image != NULL && own_image != NULL && strcasecmp(holder_image, own_image) == 0)
+		snprintf(out, size,
+			 "cannot start the network proxy: %s port %u is in use by another cordon run with "
+			 "--network proxy (process %lu), %s; on Windows one such run at a time: wait for it "
+			 "to end, or use --network off or on",
+			 address, port, (unsigned long)holder_pid, only_port);
+	else if (known && holder_image != NULL)
+		snprintf(out, size,
+			 "cannot start the network proxy: %s port %u is in use by %s (process %lu), %s; stop "
+			 "that program or use --network off or on",
+			 address, port, holder_image, (unsigned long)holder_pid, only_port);
+	else if (known)
+		snprintf(out, size,
+			 "cannot start the network proxy: %s port %u is in use by another program (process "
+			 "%lu), %s; stop that program or use --network off or on",
+			 address, port, (unsigned long)holder_pid, only_port);
+	else
+		snprintf(out, size,
+			 "cannot start the network proxy: %s port %u is in use by another program, %s; stop "
+			 "that program or use --network off or on",
+			 address, port, only_port);
 }

@@ -53,4 +53,12 @@ cordon_proxy_client cordon_proxy_judge_client(const cordon_tcp_connection *rows,
 /* The body of the 403 a refused client gets: one line saying why. */
 void cordon_proxy_refusal_body(cordon_proxy_client verdict, uint32_t owner_pid, char *out, size_t size);
 
+/* The refusal when the proxy port is taken (one line, no trailing
+ * period): who holds it and what to do. holder_pid 0: the system did not
+ * say; holder_image: the holder's program file name without its folder,
+ * NULL when it could not be read; own_image: cordon's own. Another cordon
+ * run holding the port gets advice to wait, anything else to stop it. */
+void cordon_proxy_port_taken_text(const char *address, unsigned port, uint32_t holder_pid,
+				  const char *holder_image, const char *own_image, char *out, size_t size);
+
 #endif

@@ -717,6 +717,70 @@ static int open_listener(int family, unsigned short port, SOCKET *out, bool *abs
 	return 0;
 }
 
+/* The file name of a program path, without its folder (allocated UTF-8;
+ * NULL on failure). */
+static char *image_name(const wchar_t *path)
+{
+	const wchar_t *name = wcsrchr(path, L'\\');
+	return win_utf8(name != NULL ? name + 1 : path, -1);
+}
+
+/* The process listening on port (family), 0 when the system does not
+ * say (Wine: never). */
+static uint32_t port_listener(int family, unsigned short port)
+{
+	void *table = NULL;
+	DWORD size = 0;
+	uint32_t pid = 0;
+	DWORD error = GetExtendedTcpTable(NULL, &size, FALSE, family, TCP_TABLE_OWNER_PID_LISTENER, 0);
+	for (int attempt = 0; attempt < TABLE_ATTEMPTS && error == ERROR_INSUFFICIENT_BUFFER; attempt++) {
+		free(table);
+		size += size / 4 + 4096;
+		table = malloc(size);
+		if (table == NULL)
+			return 0;
+		error = GetExtendedTcpTable(table, &size, FALSE, family, TCP_TABLE_OWNER_PID_LISTENER, 0);
+	}
+	if (error == NO_ERROR) {
+		DWORD entries = family == AF_INET ? ((MIB_TCPTABLE_OWNER_PID *)table)->dwNumEntries
+						  : ((MIB_TCP6TABLE_OWNER_PID *)table)->dwNumEntries;
+		for (DWORD i = 0; i < entries && pid == 0; i++) {
+			DWORD local_port = family == AF_INET
+						   ? ((MIB_TCPTABLE_OWNER_PID *)table)->table[i].dwLocalPort
+						   : ((MIB_TCP6TABLE_OWNER_PID *)table)->table[i].dwLocalPort;
+			DWORD owner = family == AF_INET
+					      ? ((MIB_TCPTABLE_OWNER_PID *)table)->table[i].dwOwningPid
+					      : ((MIB_TCP6TABLE_OWNER_PID *)table)->table[i].dwOwningPid;
+			if (table_port(local_port) == port)
+				pid = owner;
+		}
+	}
+	free(table);
+	return pid;
+}
+
+/* The one line refusing a run whose proxy port is taken: by whom, if the
+ * system says, and what to do (admission.h). */
+static void describe_port_taken(int family, const char *address, unsigned short port, char *out, size_t size)
+{
+	uint32_t pid = port_listener(family, port);
+	char *holder = NULL, *own = NULL;
+	wchar_t path[MAX_PATH];
+	DWORD length = MAX_PATH;
+	HANDLE process = pid != 0 ? OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid) : NULL;
+
+	if (process != NULL && QueryFullProcessImageNameW(process, 0, path, &length))
+		holder = image_name(path);
+	if (process != NULL)
+		CloseHandle(process);
+	length = GetModuleFileNameW(NULL, path, MAX_PATH);
+	if (length > 0 && length < MAX_PATH)
+		own = image_name(path);
+	cordon_proxy_port_taken_text(address, port, pid, holder, own, out, size);
+	free(holder);
+	free(own);
+}
+
 static cordon_code listen_loopback(cordon_proxy *proxy, unsigned short port, cordon_error *err)
 {
 	static const int families[] = {AF_INET, AF_INET6};
@@ -731,13 +795,11 @@ static cordon_code listen_loopback(cordon_proxy *proxy, unsigned short port, cor
 		}
 		if (absent)
 			continue;
-		if (error == WSAEADDRINUSE || error == WSAEACCES)
-			return cordon_fail(
-				err, CORDON_E_UNSUPPORTED,
-				"cannot start the network proxy: %s port %u is in use by another "
-				"program, and the command may reach only that port; nothing was run; "
-				"stop that program or use --network off or on",
-				names[i], (unsigned)port);
+		if (error == WSAEADDRINUSE || error == WSAEACCES) {
+			char line[512];
+			describe_port_taken(families[i], names[i], port, line, sizeof(line));
+			return cordon_fail(err, CORDON_E_UNSUPPORTED, "%s", line);
+		}
 		return cordon_fail(err, CORDON_E_SYSTEM,
 				   "cannot start the network proxy: cannot listen on %s port %u (Winsock "
 				   "error %d); nothing was run",

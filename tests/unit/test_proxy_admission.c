@@ -179,6 +179,38 @@ static void test_every_refusal_says_why_in_one_line(void **state)
 	assert_int_equal(strlen(tiny), 7);
 }
 
+static void test_a_taken_port_says_who_holds_it_and_what_to_do(void **state)
+{
+	(void)state;
+	char line[512];
+	/* Another cordon run: wait, and no advice to stop it. */
+	cordon_proxy_port_taken_text("127.0.0.1", 3128, 4242, "CORDON.EXE", "cordon.exe", line, sizeof(line));
+	assert_non_null(strstr(line, "in use by another cordon run with --network proxy (process 4242)"));
+	assert_non_null(strstr(line, "one such run at a time: wait for it to end"));
+	assert_null(strstr(line, "stop that program"));
+	/* Another program, named. */
+	cordon_proxy_port_taken_text("[::1]", 3128, 77, "squid.exe", "cordon.exe", line, sizeof(line));
+	assert_non_null(strstr(line, "[::1] port 3128 is in use by squid.exe (process 77)"));
+	assert_non_null(strstr(line, "stop that program or use --network off or on"));
+	/* A process whose name could not be read. */
+	cordon_proxy_port_taken_text("127.0.0.1", 3128, 77, NULL, "cordon.exe", line, sizeof(line));
+	assert_non_null(strstr(line, "in use by another program (process 77)"));
+	/* Nobody named (Wine, or the kernel): the plain line, never "cordon". */
+	static const uint32_t unnamed[] = {0, 4};
+	for (size_t i = 0; i < 2; i++) {
+		cordon_proxy_port_taken_text("127.0.0.1", 3128, unnamed[i], "cordon.exe", "cordon.exe", line,
+					     sizeof(line));
+		assert_string_equal(
+			line, "cannot start the network proxy: 127.0.0.1 port 3128 is in use by another "
+			      "program, and the command may reach only that port; nothing was run; stop "
+			      "that program or use --network off or on");
+	}
+	/* Every form says nothing ran, on one line. */
+	cordon_proxy_port_taken_text("127.0.0.1", 3128, 4242, "cordon.exe", "cordon.exe", line, sizeof(line));
+	assert_non_null(strstr(line, "nothing was run"));
+	assert_null(strchr(line, '\n'));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_an_unnamed_owner_is_refused_even_if_listed),
 		cmocka_unit_test(test_families_and_ports_must_match_exactly),
 		cmocka_unit_test(test_every_refusal_says_why_in_one_line),
+		cmocka_unit_test(test_a_taken_port_says_who_holds_it_and_what_to_do),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

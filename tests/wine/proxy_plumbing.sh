@@ -138,6 +138,15 @@ check "a process outside the run reaching the run's proxy: 403" grep -q '^status
 check "  ... saying which process and that it is not part of this run" \
 	grep -Eq '^body=cordon: process [0-9]+ is not part of this run; this proxy serves only the processes of the cordon run that started it' "$work/outsider.lf"
 check "  ... and the echo server never heard from it" test "$(grep -c outsider-was-here "$work/echo-log")" = 0
+# A second --network proxy run while that one holds the port: refused.
+# Wine names no listener's process, so the line is the plain one; on
+# Windows it names the other cordon run (unit.test_proxy_admission).
+run_cordon run --best-effort -q -n proxy --allow-domain localhost -C "$ws_w" -- "$helper_w" args should-not-run
+status=$?
+check "a second --network proxy run while another holds the port: exit 125 (got $status), nothing run" \
+	test "$status" = 125 -a ! -s "$work/out"
+check "  ... one line saying the port is in use (Wine: by another program; the listener's owner is not named)" \
+	test "$(wc -l <"$work/err")" = 1 -a "$(grep -c "port $port is in use by another program, and the command may reach only that port; nothing was run" "$work/err")" = 1
 kill "$sleeper" 2>/dev/null
 wait "$sleeper" 2>/dev/null
 timeout 30 wineserver -k >/dev/null 2>&1
