@@ -366,13 +366,14 @@ static void convert_rows(const void *table, int family, cordon_tcp_connection *r
 	}
 }
 
-/* The system's TCP connections of family, with the process that owns
- * each. Allocates *rows. Returns 0 or the error. */
-static DWORD read_connections(int family, cordon_tcp_connection **rows, size_t *count)
+/* The system's TCP table of family (which: connections or listeners),
+ * with the process that owns each row. Allocates *rows. Returns 0 or the
+ * error. */
+static DWORD read_tcp_table(int family, TCP_TABLE_CLASS which, cordon_tcp_connection **rows, size_t *count)
 {
 	void *table = NULL;
 	DWORD size = 0;
-	DWORD error = GetExtendedTcpTable(NULL, &size, FALSE, family, TCP_TABLE_OWNER_PID_CONNECTIONS, 0);
+	DWORD error = GetExtendedTcpTable(NULL, &size, FALSE, family, which, 0);
 
 	*rows = NULL;
 	*count = 0;
@@ -383,7 +384,7 @@ static DWORD read_connections(int family, cordon_tcp_connection **rows, size_t *
 		table = malloc(size);
 		if (table == NULL)
 			return ERROR_NOT_ENOUGH_MEMORY;
-		error = GetExtendedTcpTable(table, &size, FALSE, family, TCP_TABLE_OWNER_PID_CONNECTIONS, 0);
+		error = GetExtendedTcpTable(table, &size, FALSE, family, which, 0);
 	}
 	if (error != NO_ERROR) {
 		free(table);
@@ -486,7 +487,7 @@ static bool admit_client(const cordon_proxy *proxy, SOCKET client)
 	size_t row_count = 0;
 	uint32_t *pids = NULL;
 	size_t pid_count = 0;
-	DWORD error = read_connections(peer.ss_family, &rows, &row_count);
+	DWORD error = read_tcp_table(peer.ss_family, TCP_TABLE_OWNER_PID_CONNECTIONS, &rows, &row_count);
 	const char *what = "the system's TCP connection table";
 	if (error == NO_ERROR) {
 		error = read_job_pids(proxy->run_job, &pids, &pid_count);
@@ -729,33 +730,14 @@ static char *image_name(const wchar_t *path)
  * say (Wine: never). */
 static uint32_t port_listener(int family, unsigned short port)
 {
-	void *table = NULL;
-	DWORD size = 0;
+	cordon_tcp_connection *rows = NULL;
+	size_t count = 0;
 	uint32_t pid = 0;
-	DWORD error = GetExtendedTcpTable(NULL, &size, FALSE, family, TCP_TABLE_OWNER_PID_LISTENER, 0);
-	for (int attempt = 0; attempt < TABLE_ATTEMPTS && error == ERROR_INSUFFICIENT_BUFFER; attempt++) {
-		free(table);
-		size += size / 4 + 4096;
-		table = malloc(size);
-		if (table == NULL)
-			return 0;
-		error = GetExtendedTcpTable(table, &size, FALSE, family, TCP_TABLE_OWNER_PID_LISTENER, 0);
-	}
-	if (error == NO_ERROR) {
-		DWORD entries = family == AF_INET ? ((MIB_TCPTABLE_OWNER_PID *)table)->dwNumEntries
-						  : ((MIB_TCP6TABLE_OWNER_PID *)table)->dwNumEntries;
-		for (DWORD i = 0; i < entries && pid == 0; i++) {
-			DWORD local_port = family == AF_INET
-						   ? ((MIB_TCPTABLE_OWNER_PID *)table)->table[i].dwLocalPort
-						   : ((MIB_TCP6TABLE_OWNER_PID *)table)->table[i].dwLocalPort;
-			DWORD owner = family == AF_INET
-					      ? ((MIB_TCPTABLE_OWNER_PID *)table)->table[i].dwOwningPid
-					      : ((MIB_TCP6TABLE_OWNER_PID *)table)->table[i].dwOwningPid;
-			if (table_port(local_port) == port)
-				pid = owner;
-		}
-	}
-	free(table);
+	if (read_tcp_table(family, TCP_TABLE_OWNER_PID_LISTENER, &rows, &count) == NO_ERROR)
+		for (size_t i = 0; i < count && pid == 0; i++)
+			if (rows[i].local.port == port)
+				pid = rows[i].owner_pid;
+	free(rows);
 	return pid;
 }
 
