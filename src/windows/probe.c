@@ -22,7 +22,6 @@
 #include "windows/win_internal.h"
 
 #include <aclapi.h>
-#include <bcrypt.h>
 #include <sddl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,17 +99,6 @@ static DWORD WINAPI probe_thread(LPVOID parameter)
 	in->observed.rename_file = attempt_from(renamed, GetLastError());
 	RevertToSelf();
 	return 0;
-}
-
-/* A random S-1-5-21-a-b-c-d that no ACE on this machine names. */
-static bool random_sid(cordon_sid *out)
-{
-	uint32_t sub[5] = {21, 0, 0, 0, 0};
-	if (BCryptGenRandom(NULL, (PUCHAR)&sub[1], 4 * sizeof(uint32_t), BCRYPT_USE_SYSTEM_PREFERRED_RNG) !=
-	    0)
-		return false;
-	*out = cordon_sid_make(5, 5, sub);
-	return true;
 }
 
 /* A directory made with the DACL sddl says (protected, inherited by what
@@ -236,8 +224,8 @@ static void probe_now(const char *state_dir, cordon_probe_verdict *verdict)
 		return;
 	}
 	remove_scratch(&paths); /* what a crashed probe of this process id left */
-	if (!random_sid(&sids.workspace_sid) || !random_sid(&sids.sandbox_sid) ||
-	    !random_sid(&sids.shared_sid) || !random_sid(&sids.readonly_sid)) {
+	if (!win_random_sid(&sids.workspace_sid) || !win_random_sid(&sids.sandbox_sid) ||
+	    !win_random_sid(&sids.shared_sid) || !win_random_sid(&sids.readonly_sid)) {
 		snprintf(verdict->reason, sizeof(verdict->reason), "probe failed: no random capability SID");
 		return;
 	}

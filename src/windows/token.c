@@ -1,12 +1,14 @@
 /* The command's token in restricted-token mode: CreateRestrictedToken on
  * cordon's own token, as the token plan (src/windows/plan/token_plan.h)
  * says: write-restricted, every privilege but SeChangeNotifyPrivilege
- * removed, the capability, logon and Everyone SIDs as restricting SIDs,
- * and a default DACL for the objects the command creates. Under Wine the
+ * removed, the capability SIDs, the run's own SID, the logon SID and
+ * Everyone as restricting SIDs, and a default DACL for the objects the
+ * command creates. Under Wine the
  * restricting SIDs and WRITE_RESTRICTED are accepted and ignored, so a
  * Wine run proves only that this code runs. */
 #include "windows/win_internal.h"
 
+#include <bcrypt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +92,16 @@ static cordon_code read_identity(HANDLE token, cordon_sid *user, cordon_sid *log
 	return CORDON_OK;
 }
 
+bool win_random_sid(cordon_sid *out)
+{
+	uint32_t sub[5] = {21, 0, 0, 0, 0};
+	if (BCryptGenRandom(NULL, (PUCHAR)&sub[1], 4 * sizeof(uint32_t), BCRYPT_USE_SYSTEM_PREFERRED_RNG) !=
+	    0)
+		return false;
+	*out = cordon_sid_make(5, 5, sub);
+	return true;
+}
+
 static cordon_code plan_token(cordon_mode mode, bool has_shared_roots, const cordon_win_acl_outcome *acl,
 			      HANDLE own, cordon_token_plan *plan, cordon_error *err)
 {
@@ -97,6 +109,12 @@ static cordon_code plan_token(cordon_mode mode, bool has_shared_roots, const cor
 	cordon_code code = read_identity(own, &inputs.user, &inputs.logon, err);
 	if (code != CORDON_OK)
 		return code;
+	/* One per token, so one per run: the runner and cordon each make one
+	 * token per command. */
+	if (!win_random_sid(&inputs.run))
+		return cordon_fail(err, CORDON_E_SYSTEM,
+				   "cannot make the run's own SID: the system's random number generator "
+				   "failed; nothing was run");
 	inputs.mode = mode;
 	inputs.has_shared_roots = has_shared_roots;
 	/* The SIDs the ACLs were just written for, from the one per-install

@@ -181,6 +181,10 @@ cordon_code win_token_restricted(const cordon_resolved *policy, const cordon_win
 cordon_code win_token_from_sids(cordon_mode mode, bool has_shared_roots, const cordon_win_acl_outcome *acl,
 				HANDLE *token, cordon_error *err);
 
+/* A random S-1-5-21-a-b-c-d that no ACE on this machine names (the run's
+ * own SID, the probe's capability SIDs). False when the system's random
+ * number generator fails. */
+bool win_random_sid(cordon_sid *out);
 /* SID conversions between the plans' form and Windows'; the second
  * allocates (free()). */
 cordon_sid win_sid_from_windows(PSID sid);

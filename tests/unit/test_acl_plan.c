@@ -695,10 +695,12 @@ static void test_token_plan(void **state)
 	cordon_error err;
 	cordon_sid everyone = cordon_sid_everyone();
 	cordon_sid logon = sid_of("S-1-5-5-0-777");
+	cordon_sid run = sid_of("S-1-5-21-501-502-503-504");
 
 	(void)state;
 	sids();
 	memset(&in, 0, sizeof(in));
+	in.run = run;
 	in.mode = CORDON_MODE_WORKSPACE_WRITE;
 	in.has_shared_roots = true;
 	in.user = user_sid;
@@ -711,25 +713,36 @@ static void test_token_plan(void **state)
 	assert_true(plan.write_restricted);
 	assert_true(plan.disable_max_privilege);
 	assert_string_equal(plan.kept_privilege, "SeChangeNotifyPrivilege");
-	assert_int_equal(plan.restricting_count, 5);
+	assert_int_equal(plan.restricting_count, 6);
 	assert_true(cordon_sid_equal(&plan.restricting[0], &workspace_sid));
 	assert_true(cordon_sid_equal(&plan.restricting[1], &shared_sid));
-	assert_true(cordon_sid_equal(&plan.restricting[2], &sandbox_sid));
-	assert_true(cordon_sid_equal(&plan.restricting[3], &logon));
-	assert_true(cordon_sid_equal(&plan.restricting[4], &everyone));
+	assert_true(cordon_sid_equal(&plan.restricting[2], &run));
+	assert_true(cordon_sid_equal(&plan.restricting[3], &sandbox_sid));
+	assert_true(cordon_sid_equal(&plan.restricting[4], &logon));
+	assert_true(cordon_sid_equal(&plan.restricting[5], &everyone));
+	/* The default DACL: user, SYSTEM and this run alone. The workspace
+	 * SID (every run of the workspace holds it) is not there. */
 	assert_int_equal(plan.default_dacl_count, 3);
-	assert_true(cordon_sid_equal(&plan.default_dacl[2].sid, &workspace_sid));
+	assert_true(cordon_sid_equal(&plan.default_dacl[0].sid, &user_sid));
+	assert_true(cordon_sid_equal(&plan.default_dacl[2].sid, &run));
+	for (size_t i = 0; i < plan.default_dacl_count; i++) {
+		assert_false(cordon_sid_equal(&plan.default_dacl[i].sid, &workspace_sid));
+		assert_false(cordon_sid_equal(&plan.default_dacl[i].sid, &shared_sid));
+		assert_false(cordon_sid_equal(&plan.default_dacl[i].sid, &logon));
+		assert_false(cordon_sid_equal(&plan.default_dacl[i].sid, &everyone));
+	}
 
 	in.has_shared_roots = false;
 	assert_int_equal(cordon_token_plan_build(&in, &plan, &err), CORDON_OK);
-	assert_int_equal(plan.restricting_count, 4);
+	assert_int_equal(plan.restricting_count, 5);
 	for (size_t i = 0; i < plan.restricting_count; i++)
 		assert_false(cordon_sid_equal(&plan.restricting[i], &shared_sid));
 
 	in.mode = CORDON_MODE_READ_ONLY;
 	in.has_shared_roots = true;
 	assert_int_equal(cordon_token_plan_build(&in, &plan, &err), CORDON_OK);
-	assert_int_equal(plan.restricting_count, 4);
+	assert_int_equal(plan.restricting_count, 5);
+	assert_true(cordon_sid_equal(&plan.default_dacl[2].sid, &run));
 	for (size_t i = 0; i < plan.restricting_count; i++) {
 		assert_false(cordon_sid_equal(&plan.restricting[i], &workspace_sid));
 		assert_false(cordon_sid_equal(&plan.restricting[i], &shared_sid));
@@ -746,8 +759,8 @@ static void test_token_plan(void **state)
 	in.user = account;
 	in.logon = account_logon;
 	assert_int_equal(cordon_token_plan_build(&in, &plan, &err), CORDON_OK);
-	assert_int_equal(plan.restricting_count, 5);
-	assert_true(cordon_sid_equal(&plan.restricting[3], &account_logon));
+	assert_int_equal(plan.restricting_count, 6);
+	assert_true(cordon_sid_equal(&plan.restricting[4], &account_logon));
 	for (size_t i = 0; i < plan.restricting_count; i++) {
 		assert_false(cordon_sid_equal(&plan.restricting[i], &account));
 		assert_false(cordon_sid_equal(&plan.restricting[i], &user_sid));
@@ -762,6 +775,19 @@ static void test_token_plan(void **state)
 	assert_int_equal(cordon_token_plan_build(&in, &plan, &err), CORDON_E_INVALID);
 	in.mode = CORDON_MODE_WORKSPACE_WRITE;
 	in.logon = user_sid;
+	assert_int_equal(cordon_token_plan_build(&in, &plan, &err), CORDON_E_INVALID);
+	in.logon = logon;
+
+	/* No run SID, or one that is another SID of the run: refused, so a
+	 * caller that forgot to make one cannot fall back to sharing. */
+	const cordon_sid *not_a_run_sid[] = {&workspace_sid, &shared_sid, &sandbox_sid, &readonly_sid,
+					     &user_sid};
+	for (size_t i = 0; i < sizeof(not_a_run_sid) / sizeof(not_a_run_sid[0]); i++) {
+		in.run = *not_a_run_sid[i];
+		assert_int_equal(cordon_token_plan_build(&in, &plan, &err), CORDON_E_INVALID);
+		assert_non_null(strstr(err.message, "run's own SID"));
+	}
+	memset(&in.run, 0, sizeof(in.run));
 	assert_int_equal(cordon_token_plan_build(&in, &plan, &err), CORDON_E_INVALID);
 }
 

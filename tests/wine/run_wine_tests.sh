@@ -164,6 +164,22 @@ check_stream() { # check_stream FILE PREFIX: every line numbered in order, none 
 check "inherit mode: 20 MiB on stdout, complete and only stdout lines (exit $status)" check_stream "$work/out" out
 check "inherit mode: 20 MiB on stderr, complete and only stderr lines" check_stream "$work/err" err
 
+# The default DACL the command's processes get (token plan): the user,
+# SYSTEM and the run's own SID -- a different one every run, so two runs
+# of one workspace cannot write into each other's processes (that they
+# cannot: model, winmodel.test_run_isolation; Wine enforces no
+# restricting SIDs). Wine keeps and hands on a token's default DACL.
+run_cordon run --best-effort -q -C "$ws_w" -- "$helper_w" default-dacl
+tr -d '\r' <"$work/out" | sed -n 's/^ace=//p' >"$work/dacl1"
+run_cordon run --best-effort -q -C "$ws_w" -- "$helper_w" default-dacl
+tr -d '\r' <"$work/out" | sed -n 's/^ace=//p' >"$work/dacl2"
+check "the command's default DACL: three ACEs, SYSTEM second, a run SID third ($(tr '\n' ' ' <"$work/dacl1"))" \
+	sh -c 'test "$(wc -l <"$1")" = 3 && test "$(sed -n 2p "$1")" = S-1-5-18 && sed -n 3p "$1" | grep -Eq "^S-1-5-21(-[0-9]+){4}$"' - "$work/dacl1"
+check "  ... the first is the user's, the same in both runs" \
+	sh -c 'test -n "$(sed -n 1p "$1")" && test "$(sed -n 1p "$1")" = "$(sed -n 1p "$2")"' - "$work/dacl1" "$work/dacl2"
+check "  ... and the run SID differs between two runs of the same workspace" \
+	sh -c 'test "$(wc -l <"$2")" = 3 && test "$(sed -n 3p "$1")" != "$(sed -n 3p "$2")"' - "$work/dacl1" "$work/dacl2"
+
 # The private desktop (desktop.c): where the command's thread really is.
 run_cordon run --best-effort -q -C "$ws_w" -- "$helper_w" desktop
 check "a sandboxed command runs on a private desktop of the run (thread desktop $(grep -o 'thread-desktop=.*' "$work/out" | tr -d '\r'))" \

@@ -39,10 +39,13 @@
  *                          200 sends PAYLOAD and a newline and prints
  *                          "echo=LINE" with the first line that comes back.
  *                          Exit 0 when it got a response, 3 when it could
- *                          not reach the proxy */
+ *                          not reach the proxy
+ *   default-dacl           "ace=SID" for each ACE of its own token's default
+ *                          DACL (what its processes and unnamed objects get) */
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #include <windows.h>
+#include <sddl.h>
 #include <shellapi.h>
 
 #include <stdbool.h>
@@ -387,6 +390,30 @@ static int do_proxy_connect(const char *target, const char *payload)
 	return 0;
 }
 
+static int do_default_dacl(void)
+{
+	HANDLE token;
+	BYTE buffer[4096];
+	DWORD length = 0;
+	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token) ||
+	    !GetTokenInformation(token, TokenDefaultDacl, buffer, sizeof(buffer), &length)) {
+		printf("cannot-read=%lu\n", GetLastError());
+		return 3;
+	}
+	ACL *dacl = ((TOKEN_DEFAULT_DACL *)buffer)->DefaultDacl;
+	for (WORD i = 0; dacl != NULL && i < dacl->AceCount; i++) {
+		ACCESS_ALLOWED_ACE *ace;
+		char *text = NULL;
+		if (GetAce(dacl, i, (void **)&ace) && ConvertSidToStringSidA((PSID)&ace->SidStart, &text)) {
+			printf("ace=%s\n", text);
+			LocalFree(text);
+		}
+	}
+	fflush(stdout);
+	CloseHandle(token);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -425,6 +452,8 @@ int main(int argc, char **argv)
 		return do_ctrl_c();
 	if (strcmp(what, "ctrl-sender") == 0 && argc >= 4)
 		return do_ctrl_sender(argc, argv);
+	if (strcmp(what, "default-dacl") == 0)
+		return do_default_dacl();
 	if (strcmp(what, "proxy-connect") == 0 && argc == 4)
 		return do_proxy_connect(argv[2], argv[3]);
 	if (strcmp(what, "crash") == 0) {

@@ -771,3 +771,20 @@ model_token model_token_from_plan(const cordon_token_plan *plan, const cordon_si
 	token.reading = reading;
 	return token;
 }
+
+cordon_sid model_run_sid(void)
+{
+	static uint32_t runs;
+	uint32_t sub[5] = {21, 900, 901, 902, ++runs};
+	return cordon_sid_make(5, 5, sub);
+}
+
+cordon_sid model_sid(const char *text)
+{
+	cordon_sid sid;
+	if (!cordon_sid_parse(text, &sid)) {
+		fprintf(stderr, "model_sid: not a SID: %s\n", text);
+		abort();
+	}
+	return sid;
+}

@@ -157,5 +157,10 @@ bool model_apply_plan(model_tree *tree, const cordon_acl_plan *plan);
  * elevated mode's shape). */
 model_token model_token_from_plan(const cordon_token_plan *plan, const cordon_sid *user,
 				  const cordon_sid *groups, size_t group_count, model_reading reading);
+/* A SID from its string form; aborts the test when malformed. */
+cordon_sid model_sid(const char *text);
+/* A run's own SID for token inputs (cordon makes a random one per run);
+ * each call gives a different one. */
+cordon_sid model_run_sid(void);
 
 #endif

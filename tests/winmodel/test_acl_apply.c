@@ -690,6 +690,8 @@ static model_token restricted_token(world *w)
 	in.shared = w->shared;
 	in.sandbox = w->sandbox;
 	in.readonly = w->readonly;
+	/* This run's own SID (random in cordon; fixed here). */
+	in.run = model_run_sid();
 	assert_int_equal(cordon_token_plan_build(&in, &plan, &err), CORDON_OK);
 	return model_token_from_plan(&plan, &w->user, w->groups, w->group_count, MODEL_READING_FORSHAW);
 }

@@ -395,6 +395,8 @@ static model_token restricted_token(machine *m)
 	in.shared = m->shared;
 	in.sandbox = m->sandbox;
 	in.readonly = m->readonly;
+	/* This run's own SID (random in cordon; fixed here). */
+	in.run = model_run_sid();
 	assert_int_equal(cordon_token_plan_build(&in, &plan, &err), CORDON_OK);
 	return model_token_from_plan(&plan, &m->user, m->groups, m->group_count, MODEL_READING_FORSHAW);
 }

@@ -80,6 +80,8 @@ static void world_init(world *w, uint32_t token_level, bool label)
 	in.sandbox = sandbox;
 	in.shared = sid_of("S-1-5-21-31-32-33-34");
 	in.readonly = sid_of("S-1-5-21-41-42-43-44");
+	/* This run's own SID (random in cordon; fixed here). */
+	in.run = model_run_sid();
 	assert_int_equal(cordon_token_plan_build(&in, &plan, &err), CORDON_OK);
 	w->token = model_token_from_plan(&plan, &user, groups, 4, MODEL_READING_FORSHAW);
 	w->token.integrity = token_level;

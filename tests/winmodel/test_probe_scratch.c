@@ -68,6 +68,8 @@ static void test_scratch_tells_the_readings_apart(void **state)
 	in.sandbox = sandbox;
 	in.shared = sid_of("S-1-5-21-921-922-923-924");
 	in.readonly = sid_of("S-1-5-21-931-932-933-934");
+	/* This run's own SID (random in cordon; fixed here). */
+	in.run = model_run_sid();
 	assert_int_equal(cordon_token_plan_build(&in, &plan, &err), CORDON_OK);
 
 	for (int reading = 0; reading < MODEL_READING_COUNT; reading++) {

@@ -558,6 +558,8 @@ static model_token plan_and_apply(world *w, cordon_mode mode, const cordon_acl_r
 	token_in.shared = w->shared;
 	token_in.sandbox = w->sandbox;
 	token_in.readonly = w->readonly;
+	/* This run's own SID (random in cordon; fixed here). */
+	token_in.run = model_run_sid();
 	assert_int_equal(cordon_token_plan_build(&token_in, &token_plan, &err), CORDON_OK);
 	if (account)
 		return model_token_from_plan(&token_plan, &w->account, w->account_groups,

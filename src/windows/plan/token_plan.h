@@ -17,7 +17,7 @@
 #include "windows/plan/acl_plan.h"
 #include "windows/plan/sid.h"
 
-#define CORDON_TOKEN_MAX_RESTRICTING  5
+#define CORDON_TOKEN_MAX_RESTRICTING  6
 #define CORDON_TOKEN_MAX_DEFAULT_ACES 3
 
 typedef struct cordon_token_inputs {
@@ -29,6 +29,13 @@ typedef struct cordon_token_inputs {
 	cordon_sid shared;
 	cordon_sid sandbox;
 	cordon_sid readonly;
+	/* This run's own SID, random, made for one run and named nowhere
+	 * else: a restricting SID, and the default DACL's only capability
+	 * ACE, so the processes and unnamed objects of one run can be
+	 * written by that run alone -- not by a concurrent run of the same
+	 * workspace (same account in elevated mode), which holds the same
+	 * capability SIDs. */
+	cordon_sid run;
 } cordon_token_inputs;
 
 typedef struct cordon_token_plan {
@@ -41,14 +48,17 @@ typedef struct cordon_token_plan {
 	cordon_sid restricting[CORDON_TOKEN_MAX_RESTRICTING];
 	size_t restricting_count;
 	/* TokenDefaultDacl: objects the command creates without inheritance
-	 * (pipes, its own processes) stay usable by the command and nobody
-	 * else in the session. */
+	 * (pipes, its own processes and threads) stay usable by the command
+	 * and nobody else in the session: the user (or the account), SYSTEM
+	 * and the run's SID. Not the workspace SID: every run of the
+	 * workspace holds that one. */
 	cordon_ace default_dacl[CORDON_TOKEN_MAX_DEFAULT_ACES];
 	size_t default_dacl_count;
 } cordon_token_plan;
 
 /* Fills *plan. Fails with CORDON_E_INVALID for FULL_ACCESS (no token is
- * restricted then) or an unknown mode. */
+ * restricted then), an unknown mode, or a run SID that is missing or one
+ * of the others. */
 cordon_code cordon_token_plan_build(const cordon_token_inputs *inputs, cordon_token_plan *plan,
 				    cordon_error *err);
 
