@@ -383,6 +383,41 @@ def net_proxy_other_run_refused(ctx):
               "the concurrent run was not told why (403 naming its process): %s" % r.brief())
 
 
+@case(items=("run-isolation",))
+def cross_run_process_write_denied(ctx):
+    """WS: a run that waits writes its pid; a second run of the same workspace (network off; in elevated mode the
+    same account) opens that process to terminate it -> the first run still finishes and writes its marker"""
+    pid_file = os.path.join(ctx.ws, "first-run.pid")
+    finished = os.path.join(ctx.ws, "first-run.finished")
+    first = {}
+    waiter = ("import os, time\n"
+              "open(%s, 'w').write(str(os.getpid()))\n"
+              "time.sleep(15)\n"
+              "open(%s, 'w').write('finished')\n" % (q(pid_file), q(finished)))
+
+    def run_first():
+        first["r"] = ctx.py(waiter, extra=["-n", "off"], timeout=120)
+
+    holder = threading.Thread(target=run_first, daemon=True)
+    holder.start()
+    if not H.wait_until(lambda: H.exists(pid_file) and H.read_bytes(pid_file), 60):
+        holder.join(120)
+        raise H.CaseFailed("the first run never wrote its pid: %s" % (first["r"].brief() if "r" in first else "-"))
+    pid = int(H.read_bytes(pid_file).decode())
+    killer = ("import ctypes\n"
+              "k = ctypes.windll.kernel32\n"
+              "h = k.OpenProcess(0x0001 | 0x0002 | 0x0020, False, %d)\n"
+              "print('OPEN' if h else 'DENIED', k.GetLastError(), flush=True)\n"
+              "if h:\n"
+              "    k.TerminateProcess(h, 77)\n" % pid)
+    r = ctx.py(killer, extra=["-n", "off"])
+    holder.join(120)
+    ctx.require_ran(r)
+    ctx.check("r" in first and first["r"].rc == 0 and H.exists(finished),
+              "the second run ended the first (pid %d): first %s; second %s" %
+              (pid, first["r"].brief() if "r" in first else "did not return", r.brief()))
+
+
 def control_tcp(server, address, family):
     """Whether the suite itself (unsandboxed) gets a connection through to
     server: a silence seen from inside proves something only then. Waits

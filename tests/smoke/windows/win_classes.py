@@ -77,6 +77,8 @@ ITEMS = {
     "net-off-blocked": ("issue 10: network off blocks TCP, UDP and ICMP to non-loopback addresses and to loopback "
                         "ports other than the proxy's (WFP)", ("elevated",)),
     "proxy-allowlist": ("issue 10: the proxy's allowlist holds", ("elevated",)),
+    "run-isolation": ("issue 10: one run cannot write into the processes of a concurrent run of the same workspace",
+                      ("restricted", "elevated")),
     "proxy-own-run": ("issue 10: the proxy serves only its own run; a concurrent network-off run is refused",
                       ("restricted", "elevated")),
     "identity": ("issue 10: the command's identity is the sandbox account, per network mode", ("elevated",)),
