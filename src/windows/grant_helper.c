@@ -12,6 +12,16 @@
  *   another user's files. One helper serves every user who ran setup.
  * - The helper is the only writer of the progress files (the mutex makes
  *   it the only helper); setup only writes the record copies.
+ * - The mutex lives in a private namespace whose boundary names
+ *   Administrators and whose DACL admits SYSTEM and Administrators only:
+ *   a name in Global\ can be created first, or held, by any user (a
+ *   sandboxed command included), which would keep every helper from
+ *   running. When the namespace cannot be made the helper says which
+ *   call failed and exits 125; it never runs unserialised.
+ * - The users' runs cannot open that namespace; to tell "a helper is
+ *   running, try again in a moment" from "run setup again" they read
+ *   <SID>.helper.json, where the helper holding the mutex names its
+ *   process id and creation time (grant_helper_owner.h).
  * - Each step is one security-descriptor write through a handle opened
  *   with FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS (the
  *   Win32 file port of acl_port_win32.c): an entry that became a
