@@ -123,6 +123,7 @@ cordon_code win_setup_status_read(const cordon_resolved *policy, win_setup_statu
 typedef struct win_grant_helper_lock {
 	HANDLE namespace_handle; /* NULL with the test hook */
 	HANDLE mutex;
+	bool created; /* this process made the namespace (the hook: the mutex) */
 } win_grant_helper_lock;
 
 typedef enum win_grant_lock_result {

@@ -515,6 +515,7 @@ static bool test_mutex(win_grant_helper_lock *lock, char *line, size_t size, boo
 		return true;
 	wide = win_wide(name);
 	lock->mutex = wide ? CreateMutexW(NULL, FALSE, wide) : NULL;
+	lock->created = lock->mutex && GetLastError() != ERROR_ALREADY_EXISTS;
 	free(wide);
 	if (!lock->mutex) {
 		snprintf(line, size, "cannot create the mutex %s (%s, Windows error %lu)", name,
@@ -816,6 +817,48 @@ static long stop_after_hook(void)
 	return *end == '\0' && value > 0 ? value : -1;
 }
 
+/* Takes the mutex back after handing it off. The namespace's creator
+ * waits for it, the others only try. */
+static bool retake(const win_grant_helper_lock *lock)
+{
+	switch (WaitForSingleObject(lock->mutex, lock->created ? INFINITE : 0)) {
+	case WAIT_OBJECT_0:
+	case WAIT_ABANDONED: return true;
+	default: return false;
+	}
+}
+
+/* After a round: releases the mutex, so that a helper setup started
+ * meanwhile (which found it taken and exited) is not needed, and looks at
+ * the record copies again. Returns the state for another round, the
+ * mutex held again, or NULL to exit. The helper that created the
+ * namespace does not leave while another may hold the mutex: it waits
+ * for the mutex, looks once more, and exits holding it. By Object
+ * Namespaces no one can open a namespace once its creator closed it, so
+ * a helper arriving after the creator left would make a fresh namespace
+ * and mutex and run beside one still holding the old mutex. */
+static char *hand_off(grant_helper *h, win_grant_helper_lock *lock, const char *state)
+{
+	char *after;
+
+	ReleaseMutex(lock->mutex);
+	after = records_state(h->grants_dir);
+	if (after && strcmp(after, state) != 0) {
+		if (retake(lock))
+			return after;
+		free(after); /* the helper that holds it applies the change */
+		return NULL;
+	}
+	free(after);
+	if (!lock->created || !retake(lock))
+		return NULL;
+	after = records_state(h->grants_dir);
+	if (after && strcmp(after, state) != 0)
+		return after;
+	free(after);
+	return NULL;
+}
+
 static int helper_run(grant_helper *h)
 {
 	cordon_error err = {0};
@@ -841,7 +884,7 @@ static int helper_run(grant_helper *h)
 		status = WIN_GRANT_HELPER_EXIT_FAILED;
 	}
 	while (state && *state && status == WIN_GRANT_HELPER_EXIT_DONE) {
-		char *after;
+		char *after = NULL;
 		pass_end end;
 
 		publish_owner(h, state);
@@ -852,19 +895,15 @@ static int helper_run(grant_helper *h)
 			free(state);
 			return status;
 		}
-		ReleaseMutex(lock.mutex);
-		after = records_state(h->grants_dir);
-		if (end != PASS_DONE || !after || strcmp(after, state) == 0) {
-			free(after);
+		if (end != PASS_DONE) {
+			ReleaseMutex(lock.mutex);
 			break;
 		}
+		after = hand_off(h, &lock, state);
 		free(state);
 		state = after;
-		/* Setup wrote a new record while this helper was finishing,
-		 * and the helper it started found the mutex taken. */
-		if (WaitForSingleObject(lock.mutex, 0) != WAIT_OBJECT_0)
-			break;
-		log_line(h, "a setup record changed: another round");
+		if (state)
+			log_line(h, "a setup record changed: another round");
 	}
 	free(state);
 	log_line(h, "finished");

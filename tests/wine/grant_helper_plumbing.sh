@@ -145,7 +145,7 @@ check "  ... no grant applied, no progress written" \
 	test "$(written "$work/err")" = 0 -a ! -e "$grants/$alice.progress.json" -a ! -e "$grants/$alice.helper.json"
 timeout 60 wine "$starter" squat 'Global\CordonReadGrants' 20 >"$work/squat.out" 2>&1 &
 squatter=$!
-for _ in $(seq 1 100); do grep -q squatting "$work/squat.out" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q holding "$work/squat.out" 2>/dev/null && break; sleep 0.1; done
 helper "$grants"
 check "the old name Global\\CordonReadGrants held by another process: still that failure, not 'another helper is running'" \
 	test $? = 125 -a "$(grep -c 'CreateBoundaryDescriptorW failed' "$work/err")" = 1 \
@@ -244,6 +244,53 @@ for _ in $(seq 1 50); do
 	sleep 0.2
 done
 check "the holder killed: the same owner file now says not running" grep -q '^not running' "$work/out"
+
+echo "== the hand-off: the helper that made the lock outlives one that took it over"
+grants=$work/g-handoff
+rm -rf "$grants" "$work/tree4"
+make_record "$grants/$alice.record.json" f "$work/tree4" "$(names 150)"
+mutex=$CORDON_TEST_GRANT_MUTEX
+# handoff_case early|late: a helper runs; another process waits for the
+# mutex and so takes it the moment the helper releases it after its round
+# (the hand-off), and holds it 8 s. early: that process is started first
+# and waits until the helper has made the mutex; late: it is started once
+# the helper is at work (the mutex exists already in the control). Prints
+# whether the helper was still running while the other held the mutex,
+# the helper's status, and whether the other released it.
+handoff_case() {
+	local first second
+	rm -f "$grants/$alice.progress.json" "$work/b.out"
+	if [ "$1" = early ]; then
+		timeout 60 wine "$starter" wait-hold "$mutex" 8 >"$work/b.out" 2>&1 &
+		second=$!
+		sleep 1
+	fi
+	CORDON_TEST_GRANTS_DIR="$(winpath "$grants")" timeout 120 wine "$cordon" __grant-helper >/dev/null 2>"$work/a.err" &
+	first=$!
+	for _ in $(seq 1 300); do grep -q 'pass:' "$work/a.err" 2>/dev/null && break; sleep 0.1; done
+	if [ "$1" = late ]; then
+		timeout 60 wine "$starter" wait-hold "$mutex" 8 >"$work/b.out" 2>&1 &
+		second=$!
+	fi
+	for _ in $(seq 1 600); do grep -q '^holding' "$work/b.out" 2>/dev/null && break; sleep 0.1; done
+	sleep 2
+	if kill -0 "$first" 2>/dev/null && ! grep -q finished "$work/a.err"; then echo -n "stayed "; else echo -n "left "; fi
+	wait "$first"
+	echo -n "$? "
+	wait "$second"
+	grep -c '^released' "$work/b.out"
+}
+result=$(handoff_case early)
+check "the helper that created the mutex waits while the one that took it over holds it, then finishes: status 0 ($result)" \
+	test "$result" = "stayed 0 1" -a "$(grep -c finished "$work/a.err")" = 1 -a "$(done_count "$grants" $alice)" = 151
+timeout 60 wine "$starter" keep "$mutex" 60 >"$work/keep.out" 2>&1 &
+keeper=$!
+for _ in $(seq 1 100); do grep -q keeping "$work/keep.out" 2>/dev/null && break; sleep 0.1; done
+result=$(handoff_case late)
+check "control: a helper that did not create the mutex (another process had it open) leaves at once: status 0 ($result)" \
+	test "$result" = "left 0 1"
+kill "$keeper" 2>/dev/null
+wait "$keeper" 2>/dev/null
 
 echo "== a real kill mid-way, then resume"
 grants=$work/g-killed

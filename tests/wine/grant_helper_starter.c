@@ -17,6 +17,12 @@
  *        answer for SID; without the lock it prints why and exits 3 or 125
  *   grant_helper_starter squat NAME SECONDS
  *        creates and holds a plain mutex NAME, as a squatter would
+ *   grant_helper_starter keep NAME SECONDS
+ *        creates (or opens) the mutex NAME and keeps it open, unowned
+ *   grant_helper_starter wait-hold NAME SECONDS
+ *        waits until the mutex NAME exists (without creating it), then
+ *        for the mutex itself (blocking), then holds it: a helper that
+ *        took the mutex over in another's hand-off
  *   grant_helper_starter liveness SID
  *        prints win_grant_helper_liveness_for SID in the grants folder
  *   grant_helper_starter status STATE_DIR PATH
@@ -94,17 +100,30 @@ static int hold(const char *seconds, const char *sid)
 	return 0;
 }
 
-static int squat(const char *name, const char *seconds)
+/* squat: take it now; keep: only keep it open; wait-hold: wait for it. */
+static int mutex_named(const char *how, const char *name, const char *seconds)
 {
-	HANDLE mutex = CreateMutexA(NULL, FALSE, name);
+	bool wait = strcmp(how, "wait-hold") == 0;
+	HANDLE mutex = wait ? OpenMutexA(SYNCHRONIZE, FALSE, name) : CreateMutexA(NULL, FALSE, name);
+	DWORD waited = WAIT_OBJECT_0;
 
-	if (!mutex || WaitForSingleObject(mutex, 0) != WAIT_OBJECT_0) {
-		printf("squatter: cannot take %s (error %lu)\n", name, (unsigned long)GetLastError());
+	for (int tries = 0; wait && !mutex && tries < 6000; tries++) {
+		Sleep(10);
+		mutex = OpenMutexA(SYNCHRONIZE, FALSE, name);
+	}
+
+	if (mutex && strcmp(how, "keep") != 0)
+		waited = WaitForSingleObject(mutex, wait ? INFINITE : 0);
+	if (!mutex || (waited != WAIT_OBJECT_0 && waited != WAIT_ABANDONED)) {
+		printf("%s: cannot take %s (error %lu)\n", how, name, (unsigned long)GetLastError());
 		return 1;
 	}
-	printf("squatting %s pid=%lu\n", name, (unsigned long)GetCurrentProcessId());
+	printf("%s %s pid=%lu\n", strcmp(how, "keep") == 0 ? "keeping" : "holding", name,
+	       (unsigned long)GetCurrentProcessId());
 	fflush(stdout);
 	Sleep((DWORD)atoi(seconds) * 1000);
+	printf("released\n");
+	fflush(stdout);
 	return 0;
 }
 
@@ -150,8 +169,9 @@ int main(int argc, char **argv)
 		return start_in_job(argv[2], argc == 4 && strcmp(argv[3], "strict") == 0);
 	if (argc == 4 && strcmp(argv[1], "hold") == 0)
 		return hold(argv[2], argv[3]);
-	if (argc == 4 && strcmp(argv[1], "squat") == 0)
-		return squat(argv[2], argv[3]);
+	if (argc == 4 && (strcmp(argv[1], "squat") == 0 || strcmp(argv[1], "keep") == 0 ||
+			  strcmp(argv[1], "wait-hold") == 0))
+		return mutex_named(argv[1], argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "liveness") == 0) {
 		printf("%s\n", liveness(argv[2]));
 		return 0;
