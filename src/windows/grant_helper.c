@@ -485,8 +485,6 @@ static pass_end run_until_settled(grant_helper *h, int *status)
 	}
 }
 
-/* -------------------------------------------------------------- main */
-
 /* ------------------------------------------------------------ the lock */
 
 /* The namespace and the mutex in it admit SYSTEM and Administrators
@@ -615,10 +613,9 @@ win_grant_lock_result win_grant_helper_lock_take(win_grant_helper_lock *lock, ch
 	case WAIT_ABANDONED: return WIN_GRANT_LOCK_TAKEN;
 	default: break;
 	}
-	snprintf(line, size,
-		 "another read-grant helper is running (it holds the lock): it applies the new record; this "
-		 "one "
-		 "exits");
+	snprintf(line, size, "%s",
+		 "another read-grant helper is running (it holds the lock): it applies the new record; "
+		 "this one exits");
 	win_grant_helper_lock_close(lock, false);
 	return WIN_GRANT_LOCK_BUSY;
 }
@@ -797,6 +794,8 @@ static pass_end run_all(grant_helper *h, const char *state, int *status)
 	return PASS_DONE;
 }
 
+/* -------------------------------------------------------------- main */
+
 static int helper_usage(void)
 {
 	fprintf(stderr, "cordon: usage: cordon %s (started by 'cordon setup'; not meant to be run by hand)\n",
@@ -828,9 +827,10 @@ static bool retake(const win_grant_helper_lock *lock)
 	}
 }
 
-/* After a round: releases the mutex, so that a helper setup started
- * meanwhile (which found it taken and exited) is not needed, and looks at
- * the record copies again. Returns the state for another round, the
+/* After a round: releases the mutex (a helper that setup starts from now
+ * on takes it and applies its record) and looks at the record copies
+ * again (a helper that setup started during the round found the mutex
+ * taken and exited: a change seen now is this one's to apply). Returns the state for another round, the
  * mutex held again, or NULL to exit. The helper that created the
  * namespace does not leave while another may hold the mutex: it waits
  * for the mutex, looks once more, and exits holding it. By Object
