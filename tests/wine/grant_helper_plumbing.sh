@@ -12,7 +12,10 @@
 # namespace; CORDON_TEST_HOOKS builds only); one helper at a time (a
 # second exits at once, status 3, saying why) and the owner file the
 # users' runs read (running while the holder lives, not running after it
-# died or when the file names another process's creation time); progress is
+# died or when the file names another process's creation time); the
+# helper that created the mutex stays while another that took it over
+# in the hand-off holds it (the control, one that did not create it,
+# leaves at once); progress is
 # recorded after every step and a restarted helper resumes without
 # applying a step twice (counted from the descriptor writes it logs),
 # also after a real kill; a corrupt progress file means a clean restart;
