@@ -14,7 +14,8 @@
  *        takes the helper's lock (win_grant_helper_lock_take: the test
  *        hook's mutex under Wine) and names itself in the owner files,
  *        as a running helper does, then prints
- *        win_grant_helper_liveness_for's answer for SID; without the lock it prints why and exits 3 or 125
+ *        win_grant_helper_liveness_for's answer for SID; without the
+ *        lock it prints why and exits 3 or 125
  *   grant_helper_starter squat NAME SECONDS
  *        creates and holds a plain mutex NAME, as a squatter would
  *   grant_helper_starter keep NAME SECONDS
