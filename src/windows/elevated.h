@@ -39,6 +39,7 @@
 
 #include "cordon.h"
 #include "windows/plan/account_plan.h"
+#include "windows/plan/grant_helper_owner.h"
 #include "windows/plan/grant_progress.h"
 #include "windows/plan/setup_plan.h"
 
@@ -83,26 +84,68 @@ cordon_code win_setup_status_read(const cordon_resolved *policy, win_setup_statu
  * each in that user's <SID>.progress.json (grant_progress.h; temp file +
  * MoveFileEx), resumes from it, and loops until a pass finds nothing
  * left, picking up a record that setup rewrote meanwhile. One at a time
- * machine-wide: the mutex WIN_GRANT_HELPER_MUTEX. It logs one line per
- * event to helper.log in that folder (and to stderr when it has one). */
-#define WIN_GRANT_HELPER_COMMAND "__grant-helper"
-#define WIN_GRANT_HELPER_MUTEX	 L"Global\\CordonReadGrants"
+ * machine-wide: the mutex WIN_GRANT_HELPER_MUTEX inside the private
+ * namespace WIN_GRANT_HELPER_NAMESPACE, whose boundary names
+ * Administrators (only a token with BUILTIN\Administrators enabled, an
+ * elevated one, can create it) and whose DACL admits SYSTEM and
+ * Administrators only (so no one else can open it either): a name in
+ * Global\ any user can create first and hold. It logs one line per event
+ * to helper.log in that folder (and to stderr when it has one). */
+#define WIN_GRANT_HELPER_COMMAND   "__grant-helper"
+#define WIN_GRANT_HELPER_BOUNDARY  L"CordonReadGrants" /* the boundary descriptor's name */
+#define WIN_GRANT_HELPER_NAMESPACE L"CordonReadGrants" /* the namespace's alias */
+#define WIN_GRANT_HELPER_MUTEX	   L"CordonReadGrants\\Helper"
 
 /* The helper's exit statuses (nobody waits for a detached helper; the
  * tests and a helper run by hand read them). */
 #define WIN_GRANT_HELPER_EXIT_DONE   0	 /* nothing left, or only failures recorded */
 #define WIN_GRANT_HELPER_EXIT_BUSY   3	 /* another helper holds the mutex: it does the work */
-#define WIN_GRANT_HELPER_EXIT_FAILED 125 /* could not run at all (no record, no group, bad usage) */
+#define WIN_GRANT_HELPER_EXIT_FAILED 125 /* no record, no group, no lock, bad usage */
 
 /* Test hooks, read from the environment by the helper only, and only in
  * a library built with CORDON_TEST_HOOKS (win_test_hook): the helper runs
  * elevated, and the environment it starts with can come from the user's
  * HKCU\Environment, which any unelevated program of the user may write.
  * The group SID to grant instead of looking up CordonSandboxUsers (Wine
- * has no local groups), and a step count after which the helper exits as
- * if killed (right after recording that step). */
+ * has no local groups), a step count after which the helper exits as
+ * if killed (right after recording that step), and a plain mutex name to
+ * use instead of the private namespace (Wine 8 has no private namespaces:
+ * CreateBoundaryDescriptorW is a stub, CreatePrivateNamespaceW missing;
+ * without the hook the helper fails closed there). A release build reads
+ * none of them. */
 #define WIN_GRANT_HELPER_TEST_GROUP_SID	 "CORDON_TEST_GRANT_GROUP_SID"
 #define WIN_GRANT_HELPER_TEST_STOP_AFTER "CORDON_TEST_GRANT_STOP_AFTER"
+#define WIN_GRANT_HELPER_TEST_MUTEX	 "CORDON_TEST_GRANT_MUTEX"
+
+/* The helper's lock: the namespace (kept open while the mutex is used:
+ * by Microsoft's "Object Namespaces", once its creator has closed it no
+ * one can open it again) and the mutex in it. */
+typedef struct win_grant_helper_lock {
+	HANDLE namespace_handle; /* NULL with the test hook */
+	HANDLE mutex;
+	bool created; /* this process made the namespace (the hook: the mutex) */
+} win_grant_helper_lock;
+
+typedef enum win_grant_lock_result {
+	WIN_GRANT_LOCK_TAKEN,  /* this process holds the mutex */
+	WIN_GRANT_LOCK_BUSY,   /* another helper holds it */
+	WIN_GRANT_LOCK_FAILED, /* no namespace or no mutex: line says which call failed */
+} win_grant_lock_result;
+
+/* Creates (or opens) the namespace and the mutex and waits for the mutex
+ * with timeout 0: an abandoned mutex (a helper killed) is taken. Never
+ * falls back to an unprotected name. On BUSY and FAILED nothing is held
+ * (line, one sentence, says what failed). */
+win_grant_lock_result win_grant_helper_lock_take(win_grant_helper_lock *lock, char *line, size_t size);
+/* Closes what lock_take opened (the mutex released first when held and
+ * release is true; false leaves it to be abandoned, as a kill would). */
+void win_grant_helper_lock_close(win_grant_helper_lock *lock, bool release);
+
+/* Writes <user SID>.helper.json (windows/plan/grant_helper_owner.h),
+ * naming this process, for every user whose record copy is in
+ * grants_dir: what win_grant_helper_running reads. The helper calls it
+ * after taking the lock and each time it reads the record copies again. */
+cordon_code win_grant_helper_publish_owner(const char *grants_dir, cordon_error *err);
 
 /* Called by `cordon setup` (elevated) after it wrote the record: makes
  * %ProgramData%\cordon with its grants and junctions folders (or checks
@@ -130,7 +173,12 @@ int win_grant_helper_main(int argc, char **argv);
  * group: SidTypeAlias), or WIN_GRANT_HELPER_TEST_GROUP_SID's. */
 cordon_code win_sandbox_group_sid(cordon_sid *out, cordon_error *err);
 
-/* Whether a helper is running now (the mutex exists). */
+/* Whether a helper is running now, as the user (unelevated) can tell:
+ * the user's <SID>.helper.json names a process that is alive and was
+ * created at the time recorded (grant_helper_owner.h). UNKNOWN when a
+ * process has that id and cannot be queried. */
+cordon_helper_liveness win_grant_helper_liveness_for(const char *grants_dir, const char *user_sid);
+/* The same for this user, in the grants folder; true only when RUNNING. */
 bool win_grant_helper_running(void);
 
 /* Whether the sandbox accounts can use path (a canonical working
@@ -144,7 +192,8 @@ typedef struct win_grant_status {
 	cordon_grant_readiness readiness;
 	size_t done;
 	size_t total;
-	bool helper_running;
+	bool helper_running;	       /* helper == CORDON_HELPER_RUNNING */
+	cordon_helper_liveness helper; /* win_grant_helper_liveness_for */
 	char line[512];
 } win_grant_status;
 

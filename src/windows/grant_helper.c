@@ -12,6 +12,16 @@
  *   another user's files. One helper serves every user who ran setup.
  * - The helper is the only writer of the progress files (the mutex makes
  *   it the only helper); setup only writes the record copies.
+ * - The mutex lives in a private namespace whose boundary names
+ *   Administrators and whose DACL admits SYSTEM and Administrators only:
+ *   a name in Global\ can be created first, or held, by any user (a
+ *   sandboxed command included), which would keep every helper from
+ *   running. When the namespace cannot be made the helper says which
+ *   call failed and exits 125; it never runs unserialised.
+ * - The users' runs cannot open that namespace; to tell "a helper is
+ *   running, try again in a moment" from "run setup again" they read
+ *   <SID>.helper.json, where the helper holding the mutex names its
+ *   process id and creation time (grant_helper_owner.h).
  * - Each step is one security-descriptor write through a handle opened
  *   with FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS (the
  *   Win32 file port of acl_port_win32.c): an entry that became a
@@ -475,24 +485,153 @@ static pass_end run_until_settled(grant_helper *h, int *status)
 	}
 }
 
-/* -------------------------------------------------------------- main */
+/* ------------------------------------------------------------ the lock */
 
-static HANDLE take_mutex(bool *taken)
+/* The namespace and the mutex in it admit SYSTEM and Administrators
+ * only: without a DACL anyone could open an existing namespace, boundary
+ * or not ("Object Namespaces"). */
+#define LOCK_SDDL	   L"O:BAD:P(A;;GA;;;SY)(A;;GA;;;BA)"
+#define NAMESPACE_ATTEMPTS 5
+
+static void lock_line(char *line, size_t size, const char *call, DWORD error, const char *hint)
 {
-	HANDLE mutex = CreateMutexW(NULL, FALSE, WIN_GRANT_HELPER_MUTEX);
+	snprintf(line, size,
+		 "cannot make the read-grant helper's lock (a mutex in the private namespace %ls): %s failed "
+		 "(Windows error %lu)%s; no grants applied without it",
+		 WIN_GRANT_HELPER_NAMESPACE, call, (unsigned long)error, hint);
+}
 
-	*taken = false;
-	if (!mutex)
-		return NULL;
-	/* Waiting (not "created it first") is what decides: the runner's
-	 * existence probe holds the name open for a moment, and an abandoned
+/* The test hook's plain mutex (CORDON_TEST_HOOKS builds only). */
+static bool test_mutex(win_grant_helper_lock *lock, char *line, size_t size, bool *used)
+{
+	char name[256];
+	DWORD length = win_test_hook(WIN_GRANT_HELPER_TEST_MUTEX, name, sizeof(name));
+	wchar_t *wide;
+
+	*used = length > 0 && length < sizeof(name);
+	if (!*used)
+		return true;
+	wide = win_wide(name);
+	lock->mutex = wide ? CreateMutexW(NULL, FALSE, wide) : NULL;
+	lock->created = lock->mutex && GetLastError() != ERROR_ALREADY_EXISTS;
+	free(wide);
+	if (!lock->mutex) {
+		snprintf(line, size, "cannot create the mutex %s (%s, Windows error %lu)", name,
+			 WIN_GRANT_HELPER_TEST_MUTEX, (unsigned long)GetLastError());
+		return false;
+	}
+	return true;
+}
+
+/* The namespace, created, or opened when it exists: a helper that opened
+ * it may find it gone by the time it opens it (its creator exited), so a
+ * few attempts. */
+static bool open_namespace(win_grant_helper_lock *lock, HANDLE boundary, SECURITY_ATTRIBUTES *attributes,
+			   char *line, size_t size)
+{
+	DWORD error = 0;
+
+	for (int attempt = 0; attempt < NAMESPACE_ATTEMPTS; attempt++) {
+		lock->namespace_handle =
+			CreatePrivateNamespaceW(attributes, boundary, WIN_GRANT_HELPER_NAMESPACE);
+		if (lock->namespace_handle)
+			return true;
+		error = GetLastError();
+		if (error != ERROR_ALREADY_EXISTS) {
+			lock_line(line, size, "CreatePrivateNamespaceW", error,
+				  error == ERROR_ACCESS_DENIED
+					  ? " (not elevated: run 'cordon setup' as administrator)"
+					  : "");
+			return false;
+		}
+		lock->namespace_handle = OpenPrivateNamespaceW(boundary, WIN_GRANT_HELPER_NAMESPACE);
+		if (lock->namespace_handle)
+			return true;
+		error = GetLastError();
+	}
+	lock_line(line, size, "OpenPrivateNamespaceW", error, " (the namespace exists and cannot be opened)");
+	return false;
+}
+
+static bool private_mutex(win_grant_helper_lock *lock, char *line, size_t size)
+{
+	BYTE admins[SECURITY_MAX_SID_SIZE];
+	DWORD admins_size = sizeof(admins);
+	PSECURITY_DESCRIPTOR descriptor = NULL;
+	SECURITY_ATTRIBUTES attributes = {sizeof(attributes), NULL, FALSE};
+	HANDLE boundary;
+	bool ok = false;
+
+	/* Wine 8: a stub that returns NULL and leaves the error at 0. */
+	SetLastError(0);
+	boundary = CreateBoundaryDescriptorW(WIN_GRANT_HELPER_BOUNDARY, 0);
+	if (!boundary) {
+		lock_line(line, size, "CreateBoundaryDescriptorW", GetLastError(), "");
+		return false;
+	}
+	if (!CreateWellKnownSid(WinBuiltinAdministratorsSid, NULL, admins, &admins_size) ||
+	    !AddSIDToBoundaryDescriptor(&boundary, admins)) {
+		lock_line(line, size, "AddSIDToBoundaryDescriptor", GetLastError(), "");
+		goto out;
+	}
+	if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(LOCK_SDDL, SDDL_REVISION_1, &descriptor,
+								  NULL)) {
+		lock_line(line, size, "ConvertStringSecurityDescriptorToSecurityDescriptorW", GetLastError(),
+			  "");
+		goto out;
+	}
+	attributes.lpSecurityDescriptor = descriptor;
+	if (!open_namespace(lock, boundary, &attributes, line, size))
+		goto out;
+	lock->mutex = CreateMutexW(&attributes, FALSE, WIN_GRANT_HELPER_MUTEX);
+	if (!lock->mutex) {
+		lock_line(line, size, "CreateMutexW", GetLastError(), "");
+		ClosePrivateNamespace(lock->namespace_handle, 0);
+		lock->namespace_handle = NULL;
+		goto out;
+	}
+	ok = true;
+out:
+	if (descriptor)
+		LocalFree(descriptor);
+	DeleteBoundaryDescriptor(boundary);
+	return ok;
+}
+
+win_grant_lock_result win_grant_helper_lock_take(win_grant_helper_lock *lock, char *line, size_t size)
+{
+	bool hooked = false;
+
+	memset(lock, 0, sizeof(*lock));
+	line[0] = '\0';
+	if (!test_mutex(lock, line, size, &hooked) || (!hooked && !private_mutex(lock, line, size)))
+		return WIN_GRANT_LOCK_FAILED;
+	/* Waiting (not "created it first") is what decides: an abandoned
 	 * mutex (a helper killed) is ours to take. */
-	switch (WaitForSingleObject(mutex, 0)) {
+	switch (WaitForSingleObject(lock->mutex, 0)) {
 	case WAIT_OBJECT_0:
-	case WAIT_ABANDONED: *taken = true; break;
+	case WAIT_ABANDONED: return WIN_GRANT_LOCK_TAKEN;
 	default: break;
 	}
-	return mutex;
+	snprintf(line, size, "%s",
+		 "another read-grant helper is running (it holds the lock): it applies the new record; "
+		 "this one exits");
+	win_grant_helper_lock_close(lock, false);
+	return WIN_GRANT_LOCK_BUSY;
+}
+
+void win_grant_helper_lock_close(win_grant_helper_lock *lock, bool release)
+{
+	if (lock->mutex) {
+		if (release)
+			ReleaseMutex(lock->mutex);
+		CloseHandle(lock->mutex);
+	}
+	/* Never PRIVATE_NAMESPACE_FLAG_DESTROY: a helper that opened it may
+	 * still be using it. */
+	if (lock->namespace_handle)
+		ClosePrivateNamespace(lock->namespace_handle, 0);
+	memset(lock, 0, sizeof(*lock));
 }
 
 /* "<sid>=<fingerprint>;" for every user's record copy, in directory
@@ -539,6 +678,73 @@ static char *records_state(const char *grants_dir)
 	free(wide);
 	free(pattern);
 	return state;
+}
+
+/* ------------------------------------------------------------ owner */
+
+/* This process as the owner file names it. */
+static bool this_owner(cordon_helper_owner *owner)
+{
+	FILETIME created, exited, kernel, user;
+
+	if (!GetProcessTimes(GetCurrentProcess(), &created, &exited, &kernel, &user))
+		return false;
+	owner->pid = (uint32_t)GetCurrentProcessId();
+	owner->created = ((uint64_t)created.dwHighDateTime << 32) | created.dwLowDateTime;
+	return true;
+}
+
+/* <sid>.helper.json for every "<sid>=...;" in state. */
+static cordon_code publish_owner_for(const char *grants_dir, const char *state, cordon_error *err)
+{
+	cordon_helper_owner owner;
+	char *text;
+	cordon_code code = CORDON_OK;
+
+	if (!this_owner(&owner))
+		return win_fail(err, GetLastError(), "cannot read this process's creation time");
+	text = cordon_helper_owner_render(&owner);
+	if (!text)
+		return cordon_fail(err, CORDON_E_NOMEM, "cannot name the running helper: out of memory");
+	for (const char *cursor = state; code == CORDON_OK && *cursor;) {
+		const char *equals = strchr(cursor, '='), *end = strchr(cursor, ';');
+		char sid[CORDON_SID_STRING_MAX];
+
+		if (!equals || !end || (size_t)(equals - cursor) >= sizeof(sid))
+			break;
+		memcpy(sid, cursor, (size_t)(equals - cursor));
+		sid[equals - cursor] = '\0';
+		code = write_user_file(grants_dir, sid, CORDON_HELPER_OWNER_SUFFIX, text, err);
+		cursor = end + 1;
+	}
+	free(text);
+	return code;
+}
+
+cordon_code win_grant_helper_publish_owner(const char *grants_dir, cordon_error *err)
+{
+	char *state = records_state(grants_dir);
+	cordon_code code =
+		state ? publish_owner_for(grants_dir, state, err)
+		      : cordon_fail(err, CORDON_E_NOMEM, "cannot name the running helper: out of memory");
+
+	free(state);
+	return code;
+}
+
+/* The owner file is what tells the users' runs "try again in a moment";
+ * a helper that cannot write it still applies the grants (the runs then
+ * say "run 'cordon setup' again", which starts a helper that exits at
+ * once), so a failure is logged, not fatal. */
+static void publish_owner(grant_helper *h, const char *state)
+{
+	cordon_error err = {0};
+
+	if (publish_owner_for(h->grants_dir, state, &err) != CORDON_OK)
+		log_line(h,
+			 "cannot name this helper as the running one (%s): the users' runs will not know it "
+			 "runs",
+			 err.message);
 }
 
 /* One user's grants: progress loaded, passes, progress freed. */
@@ -588,6 +794,8 @@ static pass_end run_all(grant_helper *h, const char *state, int *status)
 	return PASS_DONE;
 }
 
+/* -------------------------------------------------------------- main */
+
 static int helper_usage(void)
 {
 	fprintf(stderr, "cordon: usage: cordon %s (started by 'cordon setup'; not meant to be run by hand)\n",
@@ -608,30 +816,65 @@ static long stop_after_hook(void)
 	return *end == '\0' && value > 0 ? value : -1;
 }
 
+/* Takes the mutex back after handing it off. The namespace's creator
+ * waits for it, the others only try. */
+static bool retake(const win_grant_helper_lock *lock)
+{
+	switch (WaitForSingleObject(lock->mutex, lock->created ? INFINITE : 0)) {
+	case WAIT_OBJECT_0:
+	case WAIT_ABANDONED: return true;
+	default: return false;
+	}
+}
+
+/* After a round: releases the mutex (a helper that setup starts from now
+ * on takes it and applies its record) and looks at the record copies
+ * again (a helper that setup started during the round found the mutex
+ * taken and exited: a change seen now is this one's to apply). Returns the state for another round, the
+ * mutex held again, or NULL to exit. The helper that created the
+ * namespace does not leave while another may hold the mutex: it waits
+ * for the mutex, looks once more, and exits holding it. By Object
+ * Namespaces no one can open a namespace once its creator closed it, so
+ * a helper arriving after the creator left would make a fresh namespace
+ * and mutex and run beside one still holding the old mutex. */
+static char *hand_off(grant_helper *h, win_grant_helper_lock *lock, const char *state)
+{
+	char *after;
+
+	ReleaseMutex(lock->mutex);
+	after = records_state(h->grants_dir);
+	if (after && strcmp(after, state) != 0) {
+		if (retake(lock))
+			return after;
+		free(after); /* the helper that holds it applies the change */
+		return NULL;
+	}
+	free(after);
+	if (!lock->created || !retake(lock))
+		return NULL;
+	after = records_state(h->grants_dir);
+	if (after && strcmp(after, state) != 0)
+		return after;
+	free(after);
+	return NULL;
+}
+
 static int helper_run(grant_helper *h)
 {
 	cordon_error err = {0};
-	bool taken = false;
-	HANDLE mutex = take_mutex(&taken);
+	win_grant_helper_lock lock;
+	char line[CORDON_ERROR_MESSAGE_MAX];
 	int status = WIN_GRANT_HELPER_EXIT_DONE;
 	char *state = NULL;
 
-	if (!mutex) {
-		log_line(h, "cannot create the mutex Global\\CordonReadGrants (Windows error %lu)",
-			 (unsigned long)GetLastError());
-		return WIN_GRANT_HELPER_EXIT_FAILED;
-	}
-	if (!taken) {
-		log_line(h,
-			 "another read-grant helper is running (mutex Global\\CordonReadGrants): it applies "
-			 "the new record; this one exits");
-		CloseHandle(mutex);
-		return WIN_GRANT_HELPER_EXIT_BUSY;
+	switch (win_grant_helper_lock_take(&lock, line, sizeof(line))) {
+	case WIN_GRANT_LOCK_TAKEN: break;
+	case WIN_GRANT_LOCK_BUSY: log_line(h, "%s", line); return WIN_GRANT_HELPER_EXIT_BUSY;
+	case WIN_GRANT_LOCK_FAILED: log_line(h, "%s", line); return WIN_GRANT_HELPER_EXIT_FAILED;
 	}
 	if (win_sandbox_group_sid(&h->group, &err) != CORDON_OK) {
 		log_line(h, "%s", err.message);
-		ReleaseMutex(mutex);
-		CloseHandle(mutex);
+		win_grant_helper_lock_close(&lock, true);
 		return WIN_GRANT_HELPER_EXIT_FAILED;
 	}
 	state = records_state(h->grants_dir);
@@ -641,32 +884,30 @@ static int helper_run(grant_helper *h)
 		status = WIN_GRANT_HELPER_EXIT_FAILED;
 	}
 	while (state && *state && status == WIN_GRANT_HELPER_EXIT_DONE) {
-		char *after;
-		pass_end end = run_all(h, state, &status);
+		char *after = NULL;
+		pass_end end;
 
+		publish_owner(h, state);
+		end = run_all(h, state, &status);
 		if (end == PASS_STOPPED) {
 			/* As if killed: no release, the mutex is abandoned. */
-			CloseHandle(mutex);
+			win_grant_helper_lock_close(&lock, false);
 			free(state);
 			return status;
 		}
-		ReleaseMutex(mutex);
-		after = records_state(h->grants_dir);
-		if (end != PASS_DONE || !after || strcmp(after, state) == 0) {
-			free(after);
+		if (end != PASS_DONE) {
+			ReleaseMutex(lock.mutex);
 			break;
 		}
+		after = hand_off(h, &lock, state);
 		free(state);
 		state = after;
-		/* Setup wrote a new record while this helper was finishing,
-		 * and the helper it started found the mutex taken. */
-		if (WaitForSingleObject(mutex, 0) != WAIT_OBJECT_0)
-			break;
-		log_line(h, "a setup record changed: another round");
+		if (state)
+			log_line(h, "a setup record changed: another round");
 	}
 	free(state);
 	log_line(h, "finished");
-	CloseHandle(mutex);
+	win_grant_helper_lock_close(&lock, false);
 	return status;
 }
 
@@ -767,24 +1008,78 @@ cordon_code win_grant_helper_start(const char *state_dir, cordon_error *err)
 
 /* ------------------------------------------------------------- queries */
 
+/* What OpenProcess and GetProcessTimes say about pid. */
+static cordon_helper_probe probe_process(uint32_t pid)
+{
+	cordon_helper_probe probe = {.outcome = CORDON_HELPER_PROBE_FAILED};
+	HANDLE process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, (DWORD)pid);
+	FILETIME created, exited, kernel, user;
+	DWORD code = 0;
+
+	if (!process) {
+		DWORD error = GetLastError();
+
+		/* OpenProcess says ERROR_INVALID_PARAMETER for an id no process has. */
+		probe.outcome = error == ERROR_INVALID_PARAMETER ? CORDON_HELPER_PROBE_NO_PROCESS
+				: error == ERROR_ACCESS_DENIED	 ? CORDON_HELPER_PROBE_ACCESS_DENIED
+								 : CORDON_HELPER_PROBE_FAILED;
+		return probe;
+	}
+	if (GetProcessTimes(process, &created, &exited, &kernel, &user) &&
+	    GetExitCodeProcess(process, &code)) {
+		probe.outcome = CORDON_HELPER_PROBE_OPENED;
+		probe.created = ((uint64_t)created.dwHighDateTime << 32) | created.dwLowDateTime;
+		probe.exited = code != STILL_ACTIVE;
+	}
+	CloseHandle(process);
+	return probe;
+}
+
+cordon_helper_liveness win_grant_helper_liveness_for(const char *grants_dir, const char *user_sid)
+{
+	char *path = grants_file(grants_dir, user_sid, CORDON_HELPER_OWNER_SUFFIX);
+	char *text = NULL;
+	size_t length = 0;
+	bool found = false;
+	cordon_error err = {0};
+	cordon_helper_owner owner;
+	cordon_helper_probe probe = {.outcome = CORDON_HELPER_PROBE_FAILED};
+	bool parsed;
+
+	if (!path)
+		return CORDON_HELPER_UNKNOWN;
+	parsed = read_whole(path, &text, &length, &found, &err) == CORDON_OK && found &&
+		 cordon_helper_owner_parse(text, length, &owner);
+	if (parsed)
+		probe = probe_process(owner.pid);
+	free(text);
+	free(path);
+	return cordon_helper_liveness_of(parsed ? &owner : NULL, &probe);
+}
+
 bool win_grant_helper_running(void)
 {
-	HANDLE mutex = OpenMutexW(SYNCHRONIZE, FALSE, WIN_GRANT_HELPER_MUTEX);
+	char sid[CORDON_SID_STRING_MAX];
+	char *grants_dir = NULL;
+	cordon_sid user;
+	cordon_error err = {0};
+	bool running = false;
 
-	if (mutex) {
-		CloseHandle(mutex);
-		return true;
-	}
-	/* The helper's mutex admits its administrators only; that it
-	 * exists is enough. */
-	return GetLastError() == ERROR_ACCESS_DENIED;
+	if (win_current_user_sid(&user, &err) == CORDON_OK && cordon_sid_format(&user, sid, sizeof(sid)) &&
+	    win_machine_grants_dir(&grants_dir, &err) == CORDON_OK)
+		running = win_grant_helper_liveness_for(grants_dir, sid) == CORDON_HELPER_RUNNING;
+	free(grants_dir);
+	return running;
 }
 
 static void status_line(win_grant_status *status, const cordon_grant_coverage *coverage, const char *path)
 {
 	const char *finish =
-		status->helper_running
-			? "try again in a moment"
+		status->helper == CORDON_HELPER_RUNNING ? "try again in a moment"
+		: status->helper == CORDON_HELPER_UNKNOWN
+			? "whether the read-grant helper still runs cannot be checked: try again in a "
+			  "moment, and "
+			  "if that persists run 'cordon setup' again, as administrator"
 			: "no helper is running: run 'cordon setup' again, as administrator, to finish them";
 
 	switch (coverage->readiness) {
@@ -856,7 +1151,8 @@ cordon_code win_grants_status_for(const char *state_dir, const char *path, win_g
 	status->readiness = coverage.readiness;
 	status->done = coverage.done;
 	status->total = coverage.total;
-	status->helper_running = win_grant_helper_running();
+	status->helper = win_grant_helper_liveness_for(grants_dir, sid);
+	status->helper_running = status->helper == CORDON_HELPER_RUNNING;
 	status_line(status, &coverage, path);
 	cordon_grant_progress_free(&progress);
 	cordon_setup_record_free(&record);

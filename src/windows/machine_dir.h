@@ -6,6 +6,9 @@
  *       <user SID>.record.json       the wanted read grants, copied there by
  *                                    setup from its record (the user may read)
  *       <user SID>.progress.json     the helper's progress (the user may read)
+ *       <user SID>.helper.json       the running helper's pid and creation
+ *                                    time (grant_helper_owner.h; the user may
+ *                                    read)
  *       helper.log                   the helper's log
  *   %ProgramData%\cordon\junctions   cwd_junction.h's DACL
  *

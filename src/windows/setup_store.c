@@ -333,14 +333,15 @@ static wchar_t *grant_copy_path(const char *grants_dir, const cordon_sid *user, 
 
 cordon_code win_setup_forget_grant_copies(cordon_error *err)
 {
-	static const char *const suffixes[] = {WIN_MACHINE_RECORD_SUFFIX, WIN_MACHINE_PROGRESS_SUFFIX};
+	static const char *const suffixes[] = {WIN_MACHINE_RECORD_SUFFIX, WIN_MACHINE_PROGRESS_SUFFIX,
+					       CORDON_HELPER_OWNER_SUFFIX};
 	char *grants_dir = NULL;
 	cordon_sid user;
 	cordon_code code = win_machine_grants_dir(&grants_dir, err);
 
 	if (code == CORDON_OK)
 		code = win_current_user_sid(&user, err);
-	for (size_t i = 0; code == CORDON_OK && i < 2; i++) {
+	for (size_t i = 0; code == CORDON_OK && i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
 		wchar_t *path = grant_copy_path(grants_dir, &user, suffixes[i]);
 		DWORD error = !path		  ? ERROR_NOT_ENOUGH_MEMORY
 			      : DeleteFileW(path) ? ERROR_SUCCESS

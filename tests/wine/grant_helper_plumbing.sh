@@ -3,8 +3,19 @@
 # and junction stand-in (src/windows/junction.c).
 # Usage: grant_helper_plumbing.sh MINGW_BUILD_DIR WORK_DIR
 #
-# What it proves: `cordon.exe __grant-helper` is dispatched; one helper at
-# a time (a second exits at once, status 3, saying why); progress is
+# What it proves: `cordon.exe __grant-helper` is dispatched; without its
+# lock it does nothing: Wine 8 has no private namespaces
+# (CreateBoundaryDescriptorW is a stub, CreatePrivateNamespaceW missing),
+# so there the helper exits 125 with one line naming the call, whatever
+# holds the old Global\CordonReadGrants name; the other cases run it with
+# the test hook CORDON_TEST_GRANT_MUTEX (a plain mutex instead of the
+# namespace; CORDON_TEST_HOOKS builds only); one helper at a time (a
+# second exits at once, status 3, saying why) and the owner file the
+# users' runs read (running while the holder lives, not running after it
+# died or when the file names another process's creation time); the
+# helper that created the mutex stays while another that took it over
+# in the hand-off holds it (the control, one that did not create it,
+# leaves at once); progress is
 # recorded after every step and a restarted helper resumes without
 # applying a step twice (counted from the descriptor writes it logs),
 # also after a real kill; a corrupt progress file means a clean restart;
@@ -120,9 +131,35 @@ timeout 60 wine "$cordon" __grant-helper extra >"$work/out" 2>"$work/err"
 check "cordon.exe __grant-helper with an argument: usage line, status 125" \
 	test $? = 125 -a "$(grep -c 'usage: cordon __grant-helper (started by' "$work/err")" = 1
 rm -rf "$work/none" && mkdir -p "$work/none"
-helper "$work/none"
+helper "$work/none" CORDON_TEST_GRANT_MUTEX='Local\CordonTestReadGrants'
 check "no setup record: status 125, says to run cordon setup" \
 	test $? = 125 -a "$(grep -c "no setup record in .*: run 'cordon setup'" "$work/err")" = 1
+
+echo "== the lock: a private namespace, which Wine does not implement: fail closed"
+grants=$work/g-lock
+rm -rf "$grants" "$work/tree0"
+make_record "$grants/$alice.record.json" a "$work/tree0" "$(names 2)"
+helper "$grants"
+status=$?
+check "no private namespace (Wine): status 125, one line naming CreateBoundaryDescriptorW, nothing else logged" \
+	test "$status" = 125 -a "$(grep -c 'read-grant helper.s lock (a mutex in the private namespace CordonReadGrants): CreateBoundaryDescriptorW failed' "$work/err")" = 1 \
+	-a "$(wc -l <"$work/err")" = 1
+check "  ... no grant applied, no progress written" \
+	test "$(written "$work/err")" = 0 -a ! -e "$grants/$alice.progress.json" -a ! -e "$grants/$alice.helper.json"
+timeout 60 wine "$starter" squat 'Global\CordonReadGrants' 20 >"$work/squat.out" 2>&1 &
+squatter=$!
+for _ in $(seq 1 100); do grep -q holding "$work/squat.out" 2>/dev/null && break; sleep 0.1; done
+helper "$grants"
+check "the old name Global\\CordonReadGrants held by another process: still that failure, not 'another helper is running'" \
+	test $? = 125 -a "$(grep -c 'CreateBoundaryDescriptorW failed' "$work/err")" = 1 \
+	-a "$(grep -c 'another read-grant helper' "$work/err")" = 0
+# Every other case: the test hook's plain mutex stands in for the namespace.
+export CORDON_TEST_GRANT_MUTEX='Local\CordonTestReadGrants'
+helper "$grants"
+check "with the test hook's mutex, the squatted old name does not stop the helper: status 0, 3 grants" \
+	test $? = 0 -a "$(written "$work/err")" = 3 -a "$(done_count "$grants" $alice)" = 3
+kill "$squatter" 2>/dev/null
+wait "$squatter" 2>/dev/null
 
 echo "== progress recorded, resumed, no step twice"
 grants=$work/g-resume
@@ -180,19 +217,83 @@ check "a second user's record: its 3 grants applied by the same helper, the firs
 	-a "$(grep -c "grant-helper [0-9]* $bob: granted" "$work/err")" = 3
 
 echo "== one helper at a time"
-timeout 60 wine "$starter" hold 15 >"$work/hold.out" 2>&1 &
+in_grants() { CORDON_TEST_GRANTS_DIR="$(winpath "$grants")" "$@"; }
+in_grants timeout 60 wine "$starter" hold 15 $alice >"$work/hold.out" 2>&1 &
 holder=$!
 for _ in $(seq 1 100); do grep -q holding "$work/hold.out" 2>/dev/null && break; sleep 0.1; done
-check "while a helper holds the mutex, win_grant_helper_running says so" grep -q 'holding, running=1' "$work/hold.out"
+holder_pid=$(sed -n 's/^holding pid=\([0-9]*\),.*/\1/p' "$work/hold.out")
+check "while a helper holds the lock, win_grant_helper_running says so (the owner file names a live process)" \
+	grep -q 'holding pid=[0-9]*, running=running' "$work/hold.out"
+check "  ... the owner file is written for every user with a record" \
+	test "$(grep -c "\"pid\":$holder_pid," "$grants/$alice.helper.json" "$grants/$bob.helper.json" | grep -c ':1$')" = 2
 start=$SECONDS
 helper "$grants"
 status=$?
 check "a second helper exits at once with status 3 ($((SECONDS - start)) s)" test "$status" = 3 -a $((SECONDS - start)) -lt 10
 check "  ... saying another helper is running, and writes nothing" \
-	test "$(grep -c 'another read-grant helper is running (mutex Global.CordonReadGrants)' "$work/err")" = 1 \
+	test "$(grep -c 'another read-grant helper is running (it holds the lock)' "$work/err")" = 1 \
 	-a "$(written "$work/err")" = 0
+cp "$grants/$alice.helper.json" "$work/owner.json"
+sed 's/"created":"[0-9]*"/"created":"1"/' "$work/owner.json" >"$grants/$alice.helper.json"
+in_grants timeout 60 wine "$starter" liveness $alice >"$work/out" 2>&1
+check "the owner file naming that live process with another creation time (a reused id): not running" \
+	grep -q '^not running' "$work/out"
+cp "$work/owner.json" "$grants/$alice.helper.json"
 kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
+for _ in $(seq 1 50); do
+	in_grants timeout 60 wine "$starter" liveness $alice >"$work/out" 2>&1
+	grep -q '^not running' "$work/out" && break
+	sleep 0.2
+done
+check "the holder killed: the same owner file now says not running" grep -q '^not running' "$work/out"
+
+echo "== the hand-off: the helper that made the lock outlives one that took it over"
+grants=$work/g-handoff
+rm -rf "$grants" "$work/tree4"
+make_record "$grants/$alice.record.json" f "$work/tree4" "$(names 150)"
+mutex=$CORDON_TEST_GRANT_MUTEX
+# handoff_case early|late: a helper runs; another process waits for the
+# mutex and so takes it the moment the helper releases it after its round
+# (the hand-off), and holds it 8 s. early: that process is started first
+# and waits until the helper has made the mutex; late: it is started once
+# the helper is at work (the mutex exists already in the control). Prints
+# whether the helper was still running while the other held the mutex,
+# the helper's status, and whether the other released it.
+handoff_case() {
+	local first second
+	rm -f "$grants/$alice.progress.json" "$work/b.out"
+	if [ "$1" = early ]; then
+		timeout 60 wine "$starter" wait-hold "$mutex" 8 >"$work/b.out" 2>&1 &
+		second=$!
+		sleep 1
+	fi
+	CORDON_TEST_GRANTS_DIR="$(winpath "$grants")" timeout 120 wine "$cordon" __grant-helper >/dev/null 2>"$work/a.err" &
+	first=$!
+	for _ in $(seq 1 300); do grep -q 'pass:' "$work/a.err" 2>/dev/null && break; sleep 0.1; done
+	if [ "$1" = late ]; then
+		timeout 60 wine "$starter" wait-hold "$mutex" 8 >"$work/b.out" 2>&1 &
+		second=$!
+	fi
+	for _ in $(seq 1 600); do grep -q '^holding' "$work/b.out" 2>/dev/null && break; sleep 0.1; done
+	sleep 2
+	if kill -0 "$first" 2>/dev/null && ! grep -q finished "$work/a.err"; then echo -n "stayed "; else echo -n "left "; fi
+	wait "$first"
+	echo -n "$? "
+	wait "$second"
+	grep -c '^released' "$work/b.out"
+}
+result=$(handoff_case early)
+check "the helper that created the mutex waits while the one that took it over holds it, then finishes: status 0 ($result)" \
+	test "$result" = "stayed 0 1" -a "$(grep -c finished "$work/a.err")" = 1 -a "$(done_count "$grants" $alice)" = 151
+timeout 60 wine "$starter" keep "$mutex" 60 >"$work/keep.out" 2>&1 &
+keeper=$!
+for _ in $(seq 1 100); do grep -q keeping "$work/keep.out" 2>/dev/null && break; sleep 0.1; done
+result=$(handoff_case late)
+check "control: a helper that did not create the mutex (another process had it open) leaves at once: status 0 ($result)" \
+	test "$result" = "left 0 1"
+kill "$keeper" 2>/dev/null
+wait "$keeper" 2>/dev/null
 
 echo "== a real kill mid-way, then resume"
 grants=$work/g-killed
