@@ -46,10 +46,10 @@ bool win_setup_password_stored(const char *state_dir, cordon_sandbox_account whi
 /* Deletes the .dpapi file; a missing file is not an error. */
 cordon_code win_setup_password_forget(const char *state_dir, cordon_sandbox_account which, cordon_error *err);
 
-/* Uninstall: removes this user's copy of the record's grants and the
- * helper's progress under %ProgramData%\cordon\grants (machine_dir.h),
- * so a running helper grants nothing more for this user; missing files
- * are not an error. */
+/* Uninstall: removes this user's copy of the record's grants, the
+ * helper's progress and its owner file under %ProgramData%\cordon\grants
+ * (machine_dir.h), so a running helper grants nothing more for this user;
+ * missing files are not an error. */
 cordon_code win_setup_forget_grant_copies(cordon_error *err);
 
 /* The name of the account's .dpapi file ("offline.dpapi"). */
