@@ -54,18 +54,8 @@ grep -q '^CORDON_TEST_HOOKS:BOOL=ON' "$mingw/CMakeCache.txt" 2>/dev/null || {
 
 mkdir -p "$work"
 work=$(cd "$work" && pwd -P)
-export WINEPREFIX="$mingw/wineprefix-grants" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-unset DISPLAY WAYLAND_DISPLAY
-exec 9>"$mingw/.wineprefix-grants.lock"
-flock 9
-if [ ! -f "$WINEPREFIX/.cordon-booted" ]; then
-	echo "== wineboot -i (once per build directory)"
-	mkdir -p "$WINEPREFIX"
-	timeout 300 wineboot -i >/dev/null 2>&1 && timeout 120 wineserver -w && touch "$WINEPREFIX/.cordon-booted" || {
-		echo "not ok - wineboot failed"
-		exit 1
-	}
-fi
+. "$(dirname "$0")/wine_prefix.sh"
+wine_prefix_use "$mingw/wineprefix-grants" "$mingw/.wineprefix-grants.lock" "not ok - wineboot failed"
 trap 'timeout 30 wineserver -k >/dev/null 2>&1' EXIT
 # Wine has no local groups: the helper grants BUILTIN\Users instead.
 export CORDON_TEST_GRANT_GROUP_SID=S-1-5-32-545

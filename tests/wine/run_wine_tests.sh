@@ -36,19 +36,9 @@ cmake --build "$mingw" -j"$(nproc)" >/dev/null || {
 
 mkdir -p "$work"
 work=$(cd "$work" && pwd -P)
-export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-unset DISPLAY WAYLAND_DISPLAY
 # One prefix per build directory, booted once; concurrent runs wait.
-exec 9>"$work/.lock"
-flock 9
-if [ ! -f "$WINEPREFIX/.cordon-booted" ]; then
-	echo "== wineboot -i (once per build directory)"
-	timeout 300 wineboot -i >/dev/null 2>&1 && timeout 120 wineserver -w && touch "$WINEPREFIX/.cordon-booted" ||
-		{
-			echo "not ok - wineboot failed"
-			exit 1
-		}
-fi
+. "$src/tests/wine/wine_prefix.sh"
+wine_prefix_use "$work/prefix" "$work/.lock" "not ok - wineboot failed"
 trap 'timeout 30 wineserver -k >/dev/null 2>&1' EXIT
 
 winpath() { printf 'Z:%s' "${1//\//\\}"; }

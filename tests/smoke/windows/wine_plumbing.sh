@@ -28,18 +28,8 @@ command -v wine >/dev/null 2>&1 || {
 
 mkdir -p "$work"
 work=$(cd "$work" && pwd -P)
-export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-unset DISPLAY WAYLAND_DISPLAY
-exec 9>"$work/.lock"
-flock 9
-if [ ! -f "$WINEPREFIX/.cordon-booted" ]; then
-	echo "== wineboot -i (once per work directory)"
-	if ! { timeout 300 wineboot -i >/dev/null 2>&1 && timeout 120 wineserver -w; }; then
-		echo "not ok - plumbing (Wine): wineboot failed"
-		exit 1
-	fi
-	touch "$WINEPREFIX/.cordon-booted"
-fi
+. "$here/../../wine/wine_prefix.sh"
+wine_prefix_use "$work/prefix" "$work/.lock" "not ok - plumbing (Wine): wineboot failed"
 # One wineserver for the whole run (each cordon.exe start is faster); it
 # is this prefix's own, and ends with the run.
 wineserver -p 60
